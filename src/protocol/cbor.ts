@@ -1,0 +1,352 @@
+import { addExtension, Encoder } from "cbor-x";
+import { DateTime } from "./datetime.ts";
+import { ScalarError } from "./errors.ts";
+
+/** Deepest nesting the contract allows: the top map is level 1, a tag counts. */
+export const MAX_DEPTH = 16;
+
+/** A tag other than a well-formed datetime: kept so validation can reject it. */
+export class Tagged {
+  constructor(
+    readonly tag: number | bigint,
+    readonly value: unknown,
+  ) {}
+}
+
+/** A CBOR simple value other than false/true/null/undefined. */
+export class SimpleValue {
+  constructor(readonly value: number) {}
+}
+
+addExtension({
+  Class: DateTime,
+  tag: 1,
+  // cbor-x writes the tag head itself, then this writes the number in place.
+  encode: (instance: DateTime, encode: (value: unknown) => Uint8Array) => encode(instance.seconds),
+  decode: (seconds: number) => new DateTime(seconds),
+});
+
+/*
+ * Plain interoperable CBOR: no records, no tag on byte strings or maps,
+ * shortest map headers. (cbor-x's defaults add tags 64/259 and 16-bit map
+ * headers that other decoders treat differently.)
+ */
+const encoder = new Encoder({
+  useRecords: false,
+
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  // @ts-expect-error: missing from cbor-x's typings, honoured by its encoder
+  useTag259ForMaps: false,
+  variableMapSize: true,
+  pack: false,
+});
+
+/**
+ * Encodes one value. Integers above 32 bits go out as CBOR integers, not the
+ * floats cbor-x would write for them, so a `ref` of 2^40 comes back as sent.
+ */
+export function encodeCbor(value: unknown): Uint8Array {
+  return encoder.encode(widenIntegers(value));
+}
+
+function widenIntegers(value: unknown): unknown {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && (value > 0xffffffff || value < -0x100000000)
+      ? BigInt(value)
+      : value;
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(widenIntegers);
+  if (value instanceof Uint8Array || value instanceof DateTime || value instanceof Map) {
+    return value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      delete copy[key];
+      continue;
+    }
+    const widened = widenIntegers(field);
+    if (widened !== field) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[key] = widened;
+    }
+  }
+  return copy ?? value;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes exactly one CBOR data item, strictly.
+ *
+ * cbor-x's decoder is lenient by design (it replaces invalid UTF-8 and gives
+ * tags 0, 28/29, 64+, 259 and its record tags meanings of its own), so the
+ * contract's strictness needs a validating pass over every byte anyway; this
+ * pass builds the values as it goes. Any encoding RFC 8949 calls well-formed
+ * is accepted, indefinite lengths included.
+ *
+ * Maps whose keys are all text become null-prototype objects; other maps
+ * become `Map`s. Tag 1 over a number becomes a `DateTime`; every other tag a
+ * `Tagged`. Integers beyond 2^53 become bigints. Byte strings are copied.
+ *
+ * @throws ScalarError `bad_cbor` on anything that is not one well-formed item.
+ */
+export function decodeCbor(bytes: Uint8Array): unknown {
+  const reader = new CborReader(bytes);
+  const value = reader.item(1);
+  if (reader.offset !== bytes.length) {
+    throw badCbor(`${bytes.length - reader.offset} trailing bytes after the item`);
+  }
+  return value;
+}
+
+function badCbor(message: string): ScalarError {
+  return new ScalarError("bad_cbor", message);
+}
+
+const BREAK = Symbol("break");
+
+class CborReader {
+  offset = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  item(depth: number): unknown {
+    const value = this.itemOrBreak(depth);
+    if (value === BREAK) throw badCbor("unexpected break code");
+    return value;
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.bytes.length) throw badCbor("truncated item");
+  }
+
+  /** Reads the argument of a head; null means indefinite length (info 31). */
+  private argument(info: number): number | bigint | null {
+    if (info < 24) return info;
+    switch (info) {
+      case 24:
+        this.need(1);
+        return this.bytes[this.offset++]!;
+      case 25: {
+        this.need(2);
+        const v = this.view.getUint16(this.offset);
+        this.offset += 2;
+        return v;
+      }
+      case 26: {
+        this.need(4);
+        const v = this.view.getUint32(this.offset);
+        this.offset += 4;
+        return v;
+      }
+      case 27: {
+        this.need(8);
+        const v = this.view.getBigUint64(this.offset);
+        this.offset += 8;
+        return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      }
+      case 31:
+        return null;
+      default:
+        throw badCbor(`reserved additional information ${info}`);
+    }
+  }
+
+  private length(info: number): number | null {
+    const n = this.argument(info);
+    if (typeof n === "bigint") throw badCbor("length too large");
+    return n;
+  }
+
+  private itemOrBreak(depth: number): unknown {
+    this.need(1);
+    const head = this.bytes[this.offset++]!;
+    const major = head >> 5;
+    const info = head & 0x1f;
+    switch (major) {
+      case 0: {
+        const n = this.argument(info);
+        if (n === null) throw badCbor("indefinite length on an integer");
+        return n;
+      }
+      case 1: {
+        const n = this.argument(info);
+        if (n === null) throw badCbor("indefinite length on an integer");
+        if (typeof n === "bigint") return -1n - n;
+        const v = -1 - n;
+        return Number.isSafeInteger(v) ? v : -1n - BigInt(n);
+      }
+      case 2:
+        return this.bytesOrText(info, false);
+      case 3:
+        return this.bytesOrText(info, true);
+      case 4:
+        return this.array(info, depth);
+      case 5:
+        return this.map(info, depth);
+      case 6:
+        return this.tag(info, depth);
+      default:
+        return this.simple(info);
+    }
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > MAX_DEPTH) throw badCbor(`nesting deeper than ${MAX_DEPTH}`);
+  }
+
+  private chunk(length: number): Uint8Array {
+    this.need(length);
+    const slice = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+
+  private bytesOrText(info: number, text: boolean): Uint8Array | string {
+    const length = this.length(info);
+    if (length !== null) {
+      const slice = this.chunk(length);
+      return text ? decodeText(slice) : new Uint8Array(slice);
+    }
+    // Indefinite length: definite chunks of the same major type, then break.
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      this.need(1);
+      const head = this.bytes[this.offset++]!;
+      if (head === 0xff) break;
+      if (head >> 5 !== (text ? 3 : 2)) throw badCbor("bad chunk in an indefinite-length string");
+      const chunkLength = this.length(head & 0x1f);
+      if (chunkLength === null) throw badCbor("nested indefinite-length string");
+      parts.push(this.chunk(chunkLength));
+    }
+    const joined = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      // Each text chunk must be valid UTF-8 on its own (RFC 8949 §3.2.3).
+      if (text) decodeText(part);
+      joined.set(part, at);
+      at += part.length;
+    }
+    return text ? decodeText(joined) : joined;
+  }
+
+  private array(info: number, depth: number): unknown[] {
+    this.checkDepth(depth);
+    const length = this.length(info);
+    const items: unknown[] = [];
+    if (length === null) {
+      for (;;) {
+        const value = this.itemOrBreak(depth + 1);
+        if (value === BREAK) return items;
+        items.push(value);
+      }
+    }
+    // Each item takes at least one byte: a huge declared count fails fast.
+    this.need(length);
+    for (let i = 0; i < length; i++) items.push(this.item(depth + 1));
+    return items;
+  }
+
+  private map(info: number, depth: number): Record<string, unknown> | Map<unknown, unknown> {
+    this.checkDepth(depth);
+    const length = this.length(info);
+    if (length !== null) this.need(length * 2);
+    const entries: [unknown, unknown][] = [];
+    let textKeys = true;
+    for (let i = 0; length === null || i < length; i++) {
+      const key = this.itemOrBreak(depth + 1);
+      if (key === BREAK) {
+        if (length !== null) throw badCbor("unexpected break code");
+        break;
+      }
+      const value = this.item(depth + 1);
+      if (typeof key !== "string") textKeys = false;
+      entries.push([key, value]);
+    }
+    if (!textKeys) return new Map(entries);
+    const object: Record<string, unknown> = Object.create(null);
+    for (const [key, value] of entries) object[key as string] = value;
+    return object;
+  }
+
+  private tag(info: number, depth: number): unknown {
+    this.checkDepth(depth);
+    const tag = this.argument(info);
+    if (tag === null) throw badCbor("indefinite length on a tag");
+    const value = this.item(depth + 1);
+    if (tag === 1 && typeof value === "number" && Number.isFinite(value)) {
+      return new DateTime(value);
+    }
+    return new Tagged(tag, value);
+  }
+
+  private simple(info: number): unknown {
+    switch (info) {
+      case 20:
+        return false;
+      case 21:
+        return true;
+      case 22:
+        return null;
+      case 23:
+        return undefined;
+      case 24: {
+        this.need(1);
+        const value = this.bytes[this.offset++]!;
+        if (value < 32) throw badCbor("two-byte encoding of a simple value below 32");
+        return new SimpleValue(value);
+      }
+      case 25: {
+        this.need(2);
+        const value = halfToNumber(this.view.getUint16(this.offset));
+        this.offset += 2;
+        return value;
+      }
+      case 26: {
+        this.need(4);
+        const value = this.view.getFloat32(this.offset);
+        this.offset += 4;
+        return value;
+      }
+      case 27: {
+        this.need(8);
+        const value = this.view.getFloat64(this.offset);
+        this.offset += 8;
+        return value;
+      }
+      case 28:
+      case 29:
+      case 30:
+        throw badCbor(`reserved additional information ${info}`);
+      case 31:
+        return BREAK;
+      default:
+        return new SimpleValue(info);
+    }
+  }
+}
+
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (cause) {
+    throw new ScalarError("bad_cbor", "text string is not valid UTF-8", { cause });
+  }
+}
+
+function halfToNumber(half: number): number {
+  const exponent = (half >> 10) & 0x1f;
+  const mantissa = half & 0x3ff;
+  const sign = half & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 31) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
