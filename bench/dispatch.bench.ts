@@ -1,0 +1,45 @@
+/**
+ * Commands through the middleware chain: 100 registered commands, a message
+ * that matches the last one registered (the worst case for a linear chain)
+ * and one that matches none.
+ *
+ *   bun bench/dispatch.bench.ts
+ */
+import { bench, run, summary } from "mitata";
+import { CommandRegistry } from "../src/plugins/commands.ts";
+import { type ChainContext, Composer } from "../src/plugins/composer.ts";
+import { Cooldowns } from "../src/plugins/cooldown.ts";
+
+const bot = new Composer<ChainContext>({
+  prefix: "!",
+  commands: new CommandRegistry(),
+  cooldowns: new Cooldowns(),
+  isAdmin: () => false,
+});
+let handled = 0;
+for (let i = 0; i < 100; i++) {
+  bot.command(`cmd${i}`, { args: "<n:int> [rest...]" }, () => {
+    handled++;
+  });
+}
+
+const context = (body: string): ChainContext => ({
+  kind: "message",
+  topic: "#bench@localhost",
+  from: "alice@localhost",
+  body,
+  replayed: false,
+  reply: async () => {},
+});
+
+summary(() => {
+  bench("dispatch !cmd99 (last of 100 commands)", async () => {
+    await bot.run(context("!cmd99 42 some words"));
+  });
+  bench("dispatch a plain message (no command matches)", async () => {
+    await bot.run(context("just chatting"));
+  });
+});
+
+await run();
+if (handled === 0) throw new Error("the benchmark dispatched nothing");
