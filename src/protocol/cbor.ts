@@ -45,12 +45,16 @@ const encoder = new Encoder({
 /**
  * Encodes one value. Integers above 32 bits go out as CBOR integers, not the
  * floats cbor-x would write for them, so a `ref` of 2^40 comes back as sent.
+ * Lone UTF-16 surrogates in strings (and keys) become U+FFFD: cbor-x would
+ * write them as bytes that are not UTF-8, which a strict peer rejects as a
+ * fatal `bad_cbor`.
  */
 export function encodeCbor(value: unknown): Uint8Array {
   return encoder.encode(widenIntegers(value));
 }
 
 function widenIntegers(value: unknown): unknown {
+  if (typeof value === "string") return value.isWellFormed() ? value : value.toWellFormed();
   if (typeof value === "number") {
     return Number.isInteger(value) && (value > 0xffffffff || value < -0x100000000)
       ? BigInt(value)
@@ -64,9 +68,10 @@ function widenIntegers(value: unknown): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     const field = (value as Record<string, unknown>)[key];
-    if (field === undefined) {
+    if (field === undefined || !key.isWellFormed()) {
       copy ??= { ...(value as Record<string, unknown>) };
       delete copy[key];
+      if (field !== undefined) copy[key.toWellFormed()] = widenIntegers(field);
       continue;
     }
     const widened = widenIntegers(field);

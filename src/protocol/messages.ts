@@ -298,9 +298,19 @@ const REQUEST_PARSERS: { [T in RequestType]: (r: FieldReader) => Request } = {
     return { ...base, last: r.uint("last") };
   },
   ping: (r) => ({ type: "ping", at: r.datetime("at") }),
-  // A pong is never answered, so a malformed one is simply ignored.
-  pong: () => ({ type: "pong", at: new DateTime(0) }),
+  // A pong is never answered, so a malformed one is not an error: its `at`
+  // is kept when it is a datetime (to match it with the ping) and is
+  // DateTime(0) otherwise.
+  pong: (r) => ({ type: "pong", at: r.has("at") ? pongAt(r) : new DateTime(0) }),
 };
+
+function pongAt(r: FieldReader): DateTime {
+  try {
+    return r.datetime("at");
+  } catch {
+    return new DateTime(0);
+  }
+}
 
 // ------------------------------------------------ server frame validation --
 
