@@ -1,0 +1,462 @@
+import type {
+  BotApi,
+  EventContext,
+  Handler,
+  HandlerContexts,
+  HandlerName,
+  HandlerOptions,
+  Log,
+} from "../plugins/api.ts";
+import {
+  type EventFrame,
+  parseName,
+  type SentReply,
+  type WelcomeReply,
+} from "../protocol/index.ts";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
+import { type HistorySource, type SyncItem, TopicSync } from "./catch-up.ts";
+import { type Clock, sleep, systemClock } from "./clock.ts";
+import { Connection } from "./connection.ts";
+import type { CursorStore } from "./cursor-store.ts";
+import {
+  ConnectionClosedError,
+  describeCause,
+  HandlerError,
+  RequestError,
+  RuntimeError,
+} from "./errors.ts";
+import type { KeepaliveOptions } from "./keepalive.ts";
+import { Outbox, TokenBucket } from "./outbound.ts";
+import type { Status } from "./status.ts";
+import type { Dialer } from "./transport.ts";
+
+export interface BotOptions {
+  id: string;
+  token?: string;
+  /** Topics to subscribe to and keep a cursor for, as configured (`#general`). */
+  topics: readonly string[];
+  dialer: Dialer;
+  /** `host:port` for status lines before the first connection. */
+  address?: string;
+  cursors: CursorStore;
+  /** On a first start (no cursor): how many past events to replay; 0 starts live. */
+  backlog?: number;
+  /** Dispatch the bot's own messages to handlers that did not say (default false). */
+  ownMessages?: boolean;
+  reconnect?: Partial<BackoffOptions>;
+  /** Our pings to detect a dead link; off when undefined. */
+  keepalive?: KeepaliveOptions;
+  /** Events a `history` page may return (the server may cap it lower). */
+  historyPage?: number;
+  clock?: Clock;
+  random?: () => number;
+  log?: Log;
+  agent?: string;
+  maxBodyBytes?: number;
+}
+
+interface Registration {
+  name: HandlerName;
+  handler: Handler<HandlerName>;
+  options: HandlerOptions;
+  plugin: string;
+}
+
+const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+/**
+ * One bot: its identity, connection, cursors and handlers. `start` runs the
+ * connect loop (one dial at a time, backoff between), `stop` lets in-flight
+ * handlers finish, persists cursors and closes.
+ *
+ * @example
+ * ```ts
+ * const bot = new Bot({ id: "hello@localhost", topics: ["#general"], dialer, cursors });
+ * bot.on("message", (ctx) => ctx.body === "!hi" && ctx.reply("hello"));
+ * bot.start();
+ * ```
+ */
+export class Bot implements BotApi {
+  readonly topics: readonly string[];
+  readonly log: Log;
+  private fullId: string;
+  private readonly clock: Clock;
+  private readonly backoff: BackoffOptions;
+  private readonly registrations: Registration[] = [];
+  private readonly stopHooks: (() => unknown)[] = [];
+  private readonly syncs = new Map<string, TopicSync>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly bucket: TokenBucket;
+  private readonly outbox: Outbox;
+  private connection: Connection | undefined;
+  private waiters: { resolve: (c: Connection) => void; reject: (e: Error) => void }[] = [];
+  private errorHandler: (error: Error) => void;
+  private running: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private draining = false;
+  private readonly abort = new AbortController();
+  private currentStatus: Status | undefined;
+
+  constructor(private readonly options: BotOptions) {
+    this.fullId = options.id;
+    this.topics = options.topics;
+    this.log = options.log ?? silentLog;
+    this.clock = options.clock ?? systemClock;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.errorHandler = (error) => this.log.error(error.message);
+    this.bucket = new TokenBucket(this.clock, 10, 10);
+    this.outbox = new Outbox({
+      clock: this.clock,
+      bucket: this.bucket,
+      connection: () => this.whenConnected(),
+      maxBodyBytes: options.maxBodyBytes,
+    });
+  }
+
+  /** The bot's ID (full form once the server has welcomed it). */
+  get id(): string {
+    return this.fullId;
+  }
+
+  get status(): Status | undefined {
+    return this.currentStatus;
+  }
+
+  /** Replaces the one error handler every handler failure and runtime problem goes to. */
+  catch(handler: (error: Error) => void): void {
+    this.errorHandler = handler;
+  }
+
+  on<N extends HandlerName>(name: N, handler: Handler<N>, options: HandlerOptions = {}): void {
+    this.register(name, handler, options, "bot");
+  }
+
+  /** A view for one plugin: its handlers are reported under its name. */
+  forPlugin(plugin: string, log: Log = this.log): BotApi {
+    return {
+      id: this.id,
+      topics: this.topics,
+      log,
+      on: (name, handler, options = {}) => this.register(name, handler, options, plugin),
+      send: (topic, text) => this.send(topic, text),
+      onStop: (cleanup) => this.onStop(cleanup),
+    };
+  }
+
+  onStop(cleanup: () => unknown): void {
+    this.stopHooks.push(cleanup);
+  }
+
+  send(topic: string, text: string): Promise<SentReply[]> {
+    if (this.stopping !== undefined && this.connection === undefined) {
+      return Promise.reject(new ConnectionClosedError("the bot is stopping"));
+    }
+    return this.outbox.send(topic, text);
+  }
+
+  /** Starts the connect loop; resolves at once (watch `status`). */
+  start(): void {
+    this.running ??= this.run().catch((error) =>
+      this.report(new RuntimeError(`${this.options.id}: connect loop failed`, error)),
+    );
+  }
+
+  /** Finishes in-flight handlers, persists cursors, closes. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Resolves when every event handed to handlers so far has been handled. */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  // ------------------------------------------------------------ lifecycle --
+
+  private async shutdown(): Promise<void> {
+    this.draining = true;
+    this.abort.abort();
+    await this.idle();
+    this.connection?.close("the bot is stopping");
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.reject(new ConnectionClosedError("the bot is stopping"));
+    }
+    await this.running;
+    for (const hook of this.stopHooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.report(new RuntimeError(`${this.id}: a stop hook failed`, error));
+      }
+    }
+    this.options.cursors.close();
+    this.setStatus({ type: "stopped" });
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    const address = this.options.address ?? "server";
+    while (!this.draining) {
+      attempt++;
+      let reason: string;
+      let welcomed = false;
+      try {
+        const result = await this.session(attempt);
+        welcomed = result.welcomed;
+        reason = result.reason;
+      } catch (error) {
+        if (error instanceof RequestError && error.code === "auth_failed") {
+          this.setStatus({
+            type: "gave_up",
+            address: this.address ?? address,
+            attempts: attempt,
+            reason: `identify refused: ${error.message}`,
+          });
+          return;
+        }
+        reason = describeCause(error);
+      }
+      if (this.draining) return;
+      if (welcomed) attempt = 1;
+      if (attempt >= this.backoff.maxAttempts) {
+        this.setStatus({
+          type: "gave_up",
+          address: this.address ?? address,
+          attempts: attempt,
+          reason,
+        });
+        for (const waiter of this.waiters.splice(0))
+          waiter.reject(new ConnectionClosedError(reason));
+        return;
+      }
+      const delay = backoffDelay(this.backoff, attempt, this.options.random);
+      this.setStatus({
+        type: "reconnecting",
+        address: this.address ?? address,
+        attempt: attempt + 1,
+        delay,
+        reason,
+      });
+      await sleep(this.clock, delay, this.abort.signal);
+    }
+  }
+
+  private address: string | undefined;
+
+  /** One connection from dial to close. Resolves with why it ended. */
+  private async session(attempt: number): Promise<{ welcomed: boolean; reason: string }> {
+    let closed!: (reason: Error) => void;
+    const whenClosed = new Promise<Error>((resolve) => {
+      closed = resolve;
+    });
+    this.setStatus({
+      type: "connecting",
+      address: this.address ?? this.options.address ?? "server",
+      attempt,
+    });
+    const connection = await Connection.open(this.options.dialer, {
+      clock: this.clock,
+      keepalive: this.options.keepalive,
+      onEvent: (event) => this.onEvent(event),
+      onClose: (reason) => closed(reason),
+    });
+    this.address = connection.remote;
+    let welcome: WelcomeReply;
+    try {
+      welcome = await connection.request({
+        type: "identify",
+        id: this.options.id,
+        ...(this.options.token === undefined ? {} : { token: this.options.token }),
+        agent: this.options.agent ?? "scalarbot/0.1",
+      });
+    } catch (error) {
+      connection.close();
+      if (error instanceof RequestError) throw error;
+      return { welcomed: false, reason: describeCause(error) };
+    }
+    this.fullId = welcome.id;
+    this.bucket.configure(welcome.limits.rate, welcome.limits.burst);
+    this.createSyncs(welcome.server);
+    this.connection = connection;
+    this.setStatus({
+      type: "connected",
+      address: connection.remote,
+      id: welcome.id,
+      server: welcome.server,
+      ...(welcome.motd === undefined ? {} : { motd: welcome.motd }),
+    });
+    this.catchUp(connection).catch((error) => {
+      if (!connection.isOpen) return;
+      this.report(new RuntimeError(`${this.id}: catch-up failed, reconnecting`, error));
+      connection.close("catch-up failed");
+    });
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(connection);
+    const reason = await whenClosed;
+    this.connection = undefined;
+    for (const sync of this.syncs.values()) sync.disconnected();
+    this.setStatus({
+      type: "disconnected",
+      address: connection.remote,
+      reason: describeCause(reason),
+    });
+    return { welcomed: true, reason: describeCause(reason) };
+  }
+
+  private createSyncs(domain: string): void {
+    if (this.syncs.size > 0) return;
+    for (const topic of this.options.topics) {
+      const full = parseName(topic, domain).full;
+      if (this.syncs.has(full)) continue;
+      const sync = new TopicSync(
+        full,
+        this.options.cursors.get(full),
+        this.options.backlog ?? 0,
+        (item) => this.enqueue(full, item, true),
+        (error) => {
+          if (!this.connection?.isOpen) return;
+          this.report(new RuntimeError(`${this.id}: filling a gap in ${full} failed`, error));
+          this.connection?.close("gap fill failed");
+        },
+      );
+      this.syncs.set(full, sync);
+    }
+  }
+
+  /** Subscribes every topic (pipelined), then pages each topic's history. */
+  private async catchUp(connection: Connection): Promise<void> {
+    const limit = this.options.historyPage ?? 100;
+    const source: HistorySource = (topic, after) =>
+      connection.request({ type: "history", topic, after, limit });
+    const syncs = [...this.syncs.values()];
+    for (const sync of syncs) sync.beginSubscribe(source);
+    const replies = await Promise.all(
+      syncs.map((sync) => connection.request({ type: "subscribe", topic: sync.topic })),
+    );
+    await Promise.all(syncs.map((sync, i) => sync.subscribed(replies[i]!.seq)));
+  }
+
+  private whenConnected(): Promise<Connection> {
+    if (this.connection?.isOpen) return Promise.resolve(this.connection);
+    if (this.stopping !== undefined || this.currentStatus?.type === "gave_up") {
+      return Promise.reject(new ConnectionClosedError("the bot is not connected"));
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  // ------------------------------------------------------------- dispatch --
+
+  private onEvent(event: EventFrame): void {
+    if (this.draining) return;
+    const sync = this.syncs.get(event.topic);
+    if (sync !== undefined) sync.live(event);
+    else this.enqueue(event.topic, { type: "event", event, replayed: false }, false);
+  }
+
+  /** Runs items of one topic strictly one after another. */
+  private enqueue(topic: string, item: SyncItem, tracked: boolean): void {
+    if (this.draining) return;
+    const previous = this.queues.get(topic) ?? Promise.resolve();
+    const next = previous.then(() => this.process(item, tracked));
+    this.queues.set(topic, next);
+    next.then(() => {
+      if (this.queues.get(topic) === next) this.queues.delete(topic);
+    });
+  }
+
+  private async process(item: SyncItem, tracked: boolean): Promise<void> {
+    let topic: string;
+    let seq: number;
+    if (item.type === "event") {
+      topic = item.event.topic;
+      seq = item.event.seq;
+      const ctx = this.eventContext(item.event, item.replayed, tracked);
+      for (const r of this.registrations) {
+        if (r.name !== "event" && r.name !== item.event.kind) continue;
+        if (ctx.replayed && !r.options.replayed) continue;
+        if (ctx.own && !(r.options.own ?? this.options.ownMessages ?? false)) continue;
+        await this.invoke(r, ctx, { topic, seq });
+      }
+    } else if (item.type === "gap") {
+      topic = item.topic;
+      seq = item.to;
+      const ctx = { bot: this as BotApi, topic, from: item.from, to: item.to, reason: item.reason };
+      this.log.warn(`gap in ${topic}: seq ${item.from}..${item.to} (${item.reason})`);
+      for (const r of this.registrations) {
+        if (r.name === "gap") await this.invoke(r, ctx, { topic, seq });
+      }
+    } else {
+      topic = item.topic;
+      seq = item.seq;
+    }
+    if (!tracked) return;
+    try {
+      this.options.cursors.set(topic, seq);
+    } catch (error) {
+      this.report(new RuntimeError(`${this.id}: cannot persist the cursor of ${topic}`, error));
+    }
+  }
+
+  private eventContext(event: EventFrame, replayed: boolean, tracked: boolean): EventContext {
+    const direct = event.topic === this.fullId;
+    const replyTo = direct ? event.from : event.topic;
+    return {
+      bot: this,
+      topic: event.topic,
+      seq: event.seq,
+      at: event.at.toDate(),
+      from: event.from,
+      kind: event.kind,
+      body: event.body ?? "",
+      contentType: event.content_type,
+      data: event.data,
+      replayed,
+      own: event.from === this.fullId,
+      tracked,
+      direct,
+      reply: (text) => this.send(replyTo, text),
+    };
+  }
+
+  private async invoke(
+    r: Registration,
+    ctx: HandlerContexts[HandlerName],
+    where?: { topic: string; seq: number },
+  ): Promise<void> {
+    try {
+      await r.handler(ctx);
+    } catch (error) {
+      this.report(new HandlerError(this.id, r.plugin, r.name, where, error));
+    }
+  }
+
+  private register<N extends HandlerName>(
+    name: N,
+    handler: Handler<N>,
+    options: HandlerOptions,
+    plugin: string,
+  ): void {
+    this.registrations.push({
+      name,
+      handler: handler as Handler<HandlerName>,
+      options,
+      plugin,
+    });
+  }
+
+  private setStatus(status: Status): void {
+    this.currentStatus = status;
+    const ctx = { bot: this as BotApi, status };
+    for (const r of this.registrations) {
+      if (r.name === "status") void this.invoke(r, ctx);
+    }
+  }
+
+  private report(error: Error): void {
+    try {
+      this.errorHandler(error);
+    } catch (inner) {
+      console.error(error, inner);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Where a bot keeps, per topic, the last seq every handler finished with.
+ * Written after each event, read once at start.
+ */
+export interface CursorStore {
+  get(topic: string): number | undefined;
+  set(topic: string, seq: number): void;
+  close(): void;
+}
+
+/** Cursors in `<dir>/state.sqlite` (WAL: a cursor written survives a crash of the process). */
+export class SqliteCursorStore implements CursorStore {
+  private readonly db: Database;
+  private readonly select;
+  private readonly upsert;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, "state.sqlite"), { create: true, strict: true });
+    this.db.run("PRAGMA journal_mode = WAL");
+    this.db.run("PRAGMA synchronous = NORMAL");
+    this.db.run(
+      "CREATE TABLE IF NOT EXISTS cursors (topic TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+    );
+    this.select = this.db.query<{ seq: number }, [string]>(
+      "SELECT seq FROM cursors WHERE topic = ?",
+    );
+    this.upsert = this.db.query<unknown, [string, number]>(
+      "INSERT INTO cursors (topic, seq) VALUES (?1, ?2) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
+    );
+  }
+
+  get(topic: string): number | undefined {
+    return this.select.get(topic)?.seq;
+  }
+
+  set(topic: string, seq: number): void {
+    this.upsert.run(topic, seq);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export class MemoryCursorStore implements CursorStore {
+  readonly cursors = new Map<string, number>();
+  get(topic: string): number | undefined {
+    return this.cursors.get(topic);
+  }
+  set(topic: string, seq: number): void {
+    this.cursors.set(topic, seq);
+  }
+  close(): void {}
+}
