@@ -1,0 +1,125 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { isValidDomain, parseId } from "../protocol/index.ts";
+import { loadTokens } from "./auth.ts";
+import { jsonLogger } from "./log.ts";
+import type { ServerOptions } from "./options.ts";
+import { startServer } from "./server.ts";
+
+interface ServerFlags {
+  host: string;
+  port: number;
+  domain: string;
+  history: ServerOptions["history"];
+  admin: string[];
+  tokens?: string;
+  rate?: number;
+  burst?: number;
+  pingInterval?: number;
+  pingTimeout?: number;
+  maxSubscriptions?: number;
+  motd?: string;
+  verbose?: boolean;
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError("expected a positive number");
+  }
+  return n;
+}
+
+function domainArg(value: string): string {
+  const domain = value.toLowerCase();
+  if (!isValidDomain(domain)) throw new InvalidArgumentError("expected a DNS hostname");
+  return domain;
+}
+
+function historyArg(value: string): ServerFlags["history"] {
+  if (value === "memory" || value === "none") return value;
+  if (value.startsWith("sqlite:") && value.length > "sqlite:".length) {
+    return value as `sqlite:${string}`;
+  }
+  throw new InvalidArgumentError('expected "memory", "none" or "sqlite:PATH"');
+}
+
+function adminArg(value: string, previous: string[]): string[] {
+  try {
+    parseId(value, "localhost");
+  } catch {
+    throw new InvalidArgumentError("expected an ID (local@domain)");
+  }
+  return [...previous, value];
+}
+
+function tokensArg(value: string): string {
+  try {
+    // Read once here so a bad file is a usage error; the server reads it again.
+    loadTokens(value, "localhost");
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot use the tokens file: ${(error as Error).message}`);
+  }
+  return value;
+}
+
+/**
+ * Adds `scalar server`: runs a Scalar v1 server in this process until
+ * SIGINT/SIGTERM, then stops it gracefully (every client gets `shutdown`).
+ * Prints exactly one line, `listening on HOST:PORT`, when ready.
+ */
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("run a Scalar v1 server")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "TCP port (0 takes a free one)", integer(0, 65535), 7667)
+    .option("--domain <domain>", "the server's domain", domainArg, "localhost")
+    .option("--history <store>", "memory | none | sqlite:PATH", historyArg, "memory")
+    .option("--admin <id>", "an admin ID (repeatable)", adminArg, [])
+    .option("--tokens <file>", "token mode: lines `ID sha256:HEX`", tokensArg)
+    .option("--rate <n>", "messages a second per connection", positiveNumber)
+    .option("--burst <n>", "message burst per connection", positiveNumber)
+    .option("--ping-interval <s>", "seconds of silence before a ping", positiveNumber)
+    .option("--ping-timeout <s>", "seconds to wait for the pong", positiveNumber)
+    .option("--max-subscriptions <n>", "channel subscriptions per connection", integer(1))
+    .option("--motd <text>", "message of the day")
+    .option("--verbose", "log more (debug lines)")
+    .action(async (flags: ServerFlags) => {
+      const options: ServerOptions = {
+        host: flags.host,
+        port: flags.port,
+        domain: flags.domain,
+        history: flags.history,
+        admins: flags.admin,
+        tokens: flags.tokens,
+        rate: flags.rate,
+        burst: flags.burst,
+        pingInterval: flags.pingInterval,
+        pingTimeout: flags.pingTimeout,
+        maxSubscriptions: flags.maxSubscriptions,
+        motd: flags.motd,
+        log: jsonLogger({ verbose: flags.verbose ?? false }),
+      };
+      const server = await startServer(options);
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await server.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      process.stdout.write(`listening on ${server.host}:${server.port}\n`);
+    });
+}

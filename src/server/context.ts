@@ -1,0 +1,19 @@
+import type { Connection } from "./connection.ts";
+import type { HistoryStore } from "./history/store.ts";
+import type { Hub } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import type { ResolvedOptions } from "./options.ts";
+
+/** What connections and handlers see of the server. */
+export interface ServerContext {
+  readonly options: ResolvedOptions;
+  readonly hub: Hub;
+  readonly store: HistoryStore;
+  readonly log: Logger;
+  /** True once `stop()` began: closes then publish no `leave`. */
+  readonly stopping: boolean;
+  /** Queues a connection whose output should be written at the end of this tick. */
+  markDirty(connection: Connection): void;
+  /** A connection finished closing. */
+  closed(connection: Connection): void;
+}

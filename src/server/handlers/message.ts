@@ -1,0 +1,47 @@
+import { type MessageRequest, type Ref, ScalarError } from "../../protocol/index.ts";
+import type { Connection } from "../connection.ts";
+import type { ServerContext } from "../context.ts";
+import { encodeSentFrame } from "../wire.ts";
+import { resolveTopic } from "./names.ts";
+
+export function handleMessage(
+  ctx: ServerContext,
+  conn: Connection,
+  request: MessageRequest,
+  ref: Ref | undefined,
+): void {
+  if (!conn.messageBucket.take()) {
+    throw new ScalarError(
+      "rate_limited",
+      `over ${ctx.options.rate} messages a second; not published`,
+    );
+  }
+  const name = resolveTopic(ctx, request.to);
+  const { hub } = ctx;
+  if (name.kind === "reserved" && !conn.admin) {
+    throw new ScalarError("forbidden", `only admins message ${name.full}`);
+  }
+  // An ID topic is a direct message: anyone may send one.
+  const topic = hub.topic(name.full, name.kind);
+  if (name.kind === "channel" && !conn.admin && !conn.channels.has(topic)) {
+    hub.release(topic);
+    throw new ScalarError("not_subscribed", `subscribe to ${name.full} to publish there`);
+  }
+  try {
+    hub.publish(
+      topic,
+      {
+        from: conn.id!,
+        kind: "message",
+        body: request.body,
+        contentType: request.content_type,
+        data: request.data,
+      },
+      // `sent` goes out before the sender's own copy of the event.
+      ({ seq, at }) => conn.send(encodeSentFrame(topic.name, seq, at, ref)),
+    );
+  } catch (error) {
+    hub.release(topic);
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  type Ref,
+  ScalarError,
+  type SubscribeRequest,
+  type UnsubscribeRequest,
+} from "../../protocol/index.ts";
+import type { Connection } from "../connection.ts";
+import type { ServerContext } from "../context.ts";
+import { resolveTopic } from "./names.ts";
+
+export function handleSubscribe(
+  ctx: ServerContext,
+  conn: Connection,
+  request: SubscribeRequest,
+  ref: Ref | undefined,
+): void {
+  const name = resolveTopic(ctx, request.topic);
+  const { hub } = ctx;
+  if (name.kind !== "channel") {
+    // The own ID topic and the wall are automatic: subscribing again just replies.
+    if (name.kind === "id" && name.full !== conn.id) {
+      throw new ScalarError("forbidden", `${name.full} is another ID's topic`);
+    }
+    conn.reply(
+      { type: "subscribed", topic: name.full, seq: hub.topic(name.full, name.kind).seq },
+      ref,
+    );
+    return;
+  }
+  const topic = hub.topic(name.full, "channel");
+  if (conn.channels.has(topic)) {
+    conn.reply({ type: "subscribed", topic: name.full, seq: topic.seq }, ref);
+    return;
+  }
+  if (conn.channels.size >= ctx.options.maxSubscriptions) {
+    hub.release(topic);
+    throw new ScalarError(
+      "too_many_subscriptions",
+      `at most ${ctx.options.maxSubscriptions} subscriptions`,
+    );
+  }
+  // The reply is queued before the join (and any later event) can be.
+  conn.channels.add(topic);
+  topic.subscribers.add(conn);
+  conn.reply({ type: "subscribed", topic: name.full, seq: topic.seq }, ref);
+  if (topic.addMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "join" });
+}
+
+export function handleUnsubscribe(
+  ctx: ServerContext,
+  conn: Connection,
+  request: UnsubscribeRequest,
+  ref: Ref | undefined,
+): void {
+  const name = resolveTopic(ctx, request.topic);
+  if (name.kind !== "channel") {
+    const why =
+      name.kind === "id" && name.full !== conn.id
+        ? `${name.full} is another ID's topic`
+        : `${name.full} is an automatic subscription`;
+    throw new ScalarError("forbidden", why);
+  }
+  const { hub } = ctx;
+  const topic = hub.topics.get(name.full);
+  if (topic === undefined || !conn.channels.has(topic)) {
+    conn.reply({ type: "unsubscribed", topic: name.full }, ref);
+    return;
+  }
+  conn.channels.delete(topic);
+  topic.subscribers.delete(conn);
+  conn.reply({ type: "unsubscribed", topic: name.full }, ref);
+  if (topic.removeMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "leave" });
+  hub.release(topic);
+}

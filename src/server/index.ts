@@ -1,0 +1,24 @@
+/**
+ * The Scalar v1 server: `startServer` runs one in this process; the
+ * `scalar server` command (cli.ts) wraps it.
+ */
+export { hashToken, loadTokens, parseTokens, type TokenTable } from "./auth.ts";
+export { MemoryHistoryStore } from "./history/memory.ts";
+export { SqliteHistoryStore } from "./history/sqlite.ts";
+export {
+  type HistoryStore,
+  NoHistoryStore,
+  type Page,
+  type Selection,
+  type TopicState,
+} from "./history/store.ts";
+export {
+  type JsonLoggerOptions,
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from "./log.ts";
+export type { ServerOptions } from "./options.ts";
+export { type RunningServer, startServer } from "./server.ts";

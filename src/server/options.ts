@@ -1,0 +1,116 @@
+import { isValidDomain, parseId } from "../protocol/index.ts";
+import { loadTokens, type TokenTable } from "./auth.ts";
+import type { HistoryStore } from "./history/store.ts";
+import { jsonLogger, type Logger } from "./log.ts";
+
+/** How to run a server; every field has a default. */
+export interface ServerOptions {
+  /** Address to listen on (default "127.0.0.1"). */
+  host?: string;
+  /** TCP port (default 7667; 0 takes a free port). */
+  port?: number;
+  /** The server's domain: its channels and IDs are `…@domain` (default "localhost"). */
+  domain?: string;
+  /**
+   * Where history is kept: `"memory"` (default; a ring per topic), `"none"`
+   * (every backlog says `available: false`), `"sqlite:PATH"` (survives
+   * restarts, seq counters included) or a store of your own.
+   */
+  history?: HistoryStore | "memory" | "none" | `sqlite:${string}`;
+  /** Events kept per topic by the built-in stores (default 10000). */
+  historyLimit?: number;
+  /** IDs with admin rights (short or full form). */
+  admins?: string[];
+  /** Token mode: a tokens file path or an `id -> "sha256:hex"` map (see auth.ts). Absent: open mode. */
+  tokens?: string | Map<string, string>;
+  /** Messages a second per connection (default 20). */
+  rate?: number;
+  /** Message burst per connection (default 40). */
+  burst?: number;
+  /** Other requests a second per connection before `rate_limited` (default max(50, rate)). */
+  requestRate?: number;
+  /** Burst of other requests (default max(100, burst)). */
+  requestBurst?: number;
+  /** Channel subscriptions per connection (default 100). */
+  maxSubscriptions?: number;
+  /** Seconds of silence before the server pings (default 30). */
+  pingInterval?: number;
+  /** Seconds to wait for the `pong` (default 10). */
+  pingTimeout?: number;
+  /** Seconds from connecting to `identify`, and to finish a half-sent frame (default 10). */
+  identifyTimeout?: number;
+  /** Unsent bytes a connection may have before `slow_consumer` (default 8 MiB). */
+  maxOutboundBytes?: number;
+  /** Open connections before new ones get `busy` (default 10000). */
+  maxConnections?: number;
+  /** Message of the day, sent in `welcome`. */
+  motd?: string;
+  /** Structured logger (default: JSON lines on stderr, info and above). */
+  log?: Logger;
+  /** Millisecond clock (default Date.now); injectable for tests. */
+  now?: () => number;
+}
+
+/** Options with defaults applied and values checked. */
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  domain: string;
+  history: ServerOptions["history"] & {};
+  historyLimit: number;
+  admins: Set<string>;
+  tokens: TokenTable | undefined;
+  rate: number;
+  burst: number;
+  requestRate: number;
+  requestBurst: number;
+  maxSubscriptions: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  identifyTimeoutMs: number;
+  maxOutboundBytes: number;
+  maxConnections: number;
+  motd: string | undefined;
+  log: Logger;
+  now: () => number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number`);
+  return v;
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const domain = (options.domain ?? "localhost").toLowerCase();
+  if (!isValidDomain(domain))
+    throw new RangeError(`domain ${JSON.stringify(domain)} is not a hostname`);
+  const port = options.port ?? 7667;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError("port must be an integer in 0..65535");
+  }
+  const rate = positive("rate", options.rate, 20);
+  const burst = positive("burst", options.burst, 40);
+  return {
+    host: options.host ?? "127.0.0.1",
+    port,
+    domain,
+    history: options.history ?? "memory",
+    historyLimit: Math.floor(positive("historyLimit", options.historyLimit, 10_000)),
+    admins: new Set((options.admins ?? []).map((id) => parseId(id, domain).full)),
+    tokens: options.tokens === undefined ? undefined : loadTokens(options.tokens, domain),
+    rate,
+    burst,
+    requestRate: positive("requestRate", options.requestRate, Math.max(50, rate)),
+    requestBurst: positive("requestBurst", options.requestBurst, Math.max(100, burst)),
+    maxSubscriptions: Math.floor(positive("maxSubscriptions", options.maxSubscriptions, 100)),
+    pingIntervalMs: positive("pingInterval", options.pingInterval, 30) * 1000,
+    pingTimeoutMs: positive("pingTimeout", options.pingTimeout, 10) * 1000,
+    identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,
+    maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * 1024 * 1024),
+    maxConnections: Math.floor(positive("maxConnections", options.maxConnections, 10_000)),
+    motd: options.motd,
+    log: options.log ?? jsonLogger(),
+    now: options.now ?? Date.now,
+  };
+}

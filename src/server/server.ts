@@ -1,0 +1,188 @@
+import type { TCPSocketListener } from "bun";
+import { DateTime } from "../protocol/index.ts";
+import { Connection, type ServerSocket } from "./connection.ts";
+import type { ServerContext } from "./context.ts";
+import { MemoryHistoryStore } from "./history/memory.ts";
+import { SqliteHistoryStore } from "./history/sqlite.ts";
+import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
+import { Hub } from "./hub.ts";
+import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
+
+/** A started server. */
+export interface RunningServer {
+  host: string;
+  /** The bound port (the real one when started with port 0). */
+  port: number;
+  domain: string;
+  /** Sends `shutdown` to every connection, closes them and the history store. */
+  stop(): Promise<void>;
+  connectionCount(): number;
+}
+
+/** How long `stop()` waits for connections to take their `shutdown` error. */
+const STOP_GRACE_MS = 2000;
+
+function openStore(options: ResolvedOptions): HistoryStore {
+  const { history, historyLimit } = options;
+  if (typeof history !== "string") return history;
+  if (history === "memory") return new MemoryHistoryStore(historyLimit);
+  if (history === "none") return new NoHistoryStore();
+  if (history.startsWith("sqlite:") && history.length > "sqlite:".length) {
+    return new SqliteHistoryStore(history.slice("sqlite:".length), historyLimit);
+  }
+  throw new RangeError(`history must be "memory", "none" or "sqlite:PATH", not ${history}`);
+}
+
+class ScalarServer implements ServerContext {
+  readonly options: ResolvedOptions;
+  readonly store: HistoryStore;
+  readonly hub: Hub;
+  readonly log;
+  stopping = false;
+  readonly connections = new Set<Connection>();
+  private dirty: Connection[] = [];
+  private flushQueued = false;
+  private listener: TCPSocketListener<Connection | undefined> | undefined;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private allClosed: (() => void) | undefined;
+  private readonly flushBound = () => this.flushDirty();
+
+  constructor(options: ServerOptions) {
+    this.options = resolveOptions(options);
+    this.log = this.options.log;
+    this.store = openStore(this.options);
+    this.hub = new Hub(this.store, this.options.now);
+  }
+
+  listen(): RunningServer {
+    const { host, port } = this.options;
+    this.listener = Bun.listen<Connection | undefined>({
+      hostname: host,
+      port,
+      socket: {
+        open: (socket) => this.onOpen(socket),
+        data: (socket, chunk) => {
+          socket.data?.onData(chunk);
+          // Write everything this chunk produced now: one write per connection.
+          this.flushDirty();
+        },
+        drain: (socket) => socket.data?.onDrain(),
+        close: (socket) => socket.data?.onClose(),
+        error: (socket, error) => {
+          this.log.log("warn", "socket_error", { conn: socket.data?.serial, error });
+        },
+      },
+    });
+    const { sweepTimer } = this.startSweep();
+    this.sweepTimer = sweepTimer;
+    const listener = this.listener;
+    this.log.log("info", "listening", { host, port: listener.port, domain: this.options.domain });
+    return {
+      host,
+      port: listener.port,
+      domain: this.options.domain,
+      stop: () => this.stop(),
+      connectionCount: () => this.connections.size,
+    };
+  }
+
+  private onOpen(socket: ServerSocket): void {
+    const conn = new Connection(this, socket);
+    socket.data = conn;
+    socket.setNoDelay(true);
+    this.connections.add(conn);
+    this.log.log("info", "open", { conn: conn.serial, remote: conn.remote });
+    if (this.stopping) {
+      conn.fatal("shutdown", "the server is stopping");
+    } else if (this.connections.size > this.options.maxConnections) {
+      conn.fatal("busy", "too many connections");
+    }
+  }
+
+  markDirty(connection: Connection): void {
+    this.dirty.push(connection);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushBound);
+    }
+  }
+
+  flushDirty(): void {
+    this.flushQueued = false;
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
+  }
+
+  closed(connection: Connection): void {
+    this.connections.delete(connection);
+    this.log.log("info", "close", { conn: connection.serial, id: connection.id });
+    if (this.connections.size === 0) this.allClosed?.();
+  }
+
+  /** One timer for all connections: identify deadline, half-sent frames, pings. */
+  private startSweep(): { sweepTimer: ReturnType<typeof setInterval> } {
+    const { pingIntervalMs, pingTimeoutMs, identifyTimeoutMs } = this.options;
+    const period = Math.max(
+      10,
+      Math.min(1000, pingIntervalMs / 4, pingTimeoutMs / 4, identifyTimeoutMs / 4),
+    );
+    const sweepTimer = setInterval(() => this.sweep(), period);
+    return { sweepTimer };
+  }
+
+  private sweep(): void {
+    const { pingIntervalMs, pingTimeoutMs, identifyTimeoutMs, now } = this.options;
+    const t = now();
+    for (const conn of this.connections) {
+      if (conn.closing) continue;
+      if (!conn.identified && t - conn.openedAt >= identifyTimeoutMs) {
+        conn.fatal("timeout", "no identify in time");
+      } else if (conn.partialSince !== 0 && t - conn.partialSince >= identifyTimeoutMs) {
+        conn.fatal("timeout", "a frame was left half-sent");
+      } else if (conn.pingSentAt !== 0) {
+        if (t - conn.pingSentAt >= pingTimeoutMs) conn.fatal("timeout", "no pong in time");
+      } else if (t - conn.lastHeard >= pingIntervalMs) {
+        conn.ping(DateTime.fromMillis(t));
+      }
+    }
+    this.flushDirty();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    this.listener?.stop();
+    if (this.connections.size > 0) {
+      const closedAll = new Promise<void>((resolve) => {
+        this.allClosed = resolve;
+      });
+      for (const conn of this.connections) conn.fatal("shutdown", "the server is stopping");
+      this.flushDirty();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_GRACE_MS);
+      });
+      await Promise.race([closedAll, timeout]);
+      clearTimeout(timer);
+      for (const conn of this.connections) conn.socket.terminate();
+    }
+    this.listener?.stop(true);
+    this.store.close();
+    this.log.log("info", "stopped", {});
+  }
+}
+
+/**
+ * Starts a Scalar v1 server.
+ *
+ * @example
+ * const server = await startServer({ port: 0, domain: "example.com" });
+ * console.log(`listening on ${server.host}:${server.port}`);
+ * await server.stop();
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return new ScalarServer(options).listen();
+}
