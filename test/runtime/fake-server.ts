@@ -131,7 +131,7 @@ export class FakeServer {
     };
   }
 
-  private handle(c: FakeConnection, request: Request & { ref?: number | string }): void {
+  private handle(c: FakeConnection, request: Request & { ref?: number | string }): unknown {
     const ref = request.ref;
     const reply = (m: Outgoing) => this.write(c, ref === undefined ? m : { ...m, ref });
     const error = (code: string, message: string) =>
