@@ -47,7 +47,11 @@ export function record(bot: Bot) {
     seen,
     contexts,
     seqs: (topic: string) =>
-      seen.filter((s) => s.topic === topic && s.type === "event").map((s) => s.seq),
+      seen
+        .filter(
+          (s): s is Extract<Seen, { type: "event" }> => s.topic === topic && s.type === "event",
+        )
+        .map((s) => s.seq),
     async until(predicate: () => boolean): Promise<void> {
       while (!predicate()) await new Promise<void>((r) => waiters.push(r));
     },
