@@ -241,7 +241,10 @@ describe("hostile input only ever throws ScalarError", () => {
     at: fc.nat(),
     byte: fc.integer({ min: 0, max: 255 }),
   });
-  function mutate(input: Uint8Array, mutations: { kind: string; at: number; byte: number }[]): Uint8Array {
+  function mutate(
+    input: Uint8Array,
+    mutations: { kind: string; at: number; byte: number }[],
+  ): Uint8Array {
     let bytes = Array.from(input);
     for (const { kind, at: where, byte } of mutations) {
       const at = bytes.length === 0 ? 0 : where % bytes.length;
