@@ -123,10 +123,10 @@ export class Connection {
 
   // ------------------------------------------------------------ output --
 
-  /** Queues a frame (often one shared by many connections). */
-  send(frame: Uint8Array): void {
+  /** Queues a frame, or a frame inside a buffer shared by many connections. */
+  send(frame: Uint8Array, start = 0, end = frame.length): void {
     if (this.closing) return;
-    this.out.push(frame);
+    this.out.push(frame, start, end);
     if (this.out.bytes > this.ctx.options.maxOutboundBytes) {
       this.fatal("slow_consumer", "the connection does not read its output fast enough");
       return;

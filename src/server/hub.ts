@@ -51,13 +51,19 @@ export class Hub {
     fields.topic = topic.name;
     fields.seq = seq;
     fields.at = at;
-    const frame = encodeEventFrame(fields);
+    const { buffer, start, end } = encodeEventFrame(fields);
     topic.seq = seq;
     topic.at = at;
-    this.store.append(topic.name, seq, at, event.kind === "message", frame.subarray(2));
+    this.store.append(
+      topic.name,
+      seq,
+      at,
+      event.kind === "message",
+      buffer.subarray(start + 2, end),
+    );
     const published = { seq, at };
     beforeDelivery?.(published);
-    for (const subscriber of topic.subscribers) subscriber.send(frame);
+    for (const subscriber of topic.subscribers) subscriber.send(buffer, start, end);
     return published;
   }
 

@@ -1,25 +1,41 @@
 /** The part of a socket the queue needs: `write` returns bytes taken, -1 when closed. */
 export interface Writable {
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
 }
 
 /**
- * A connection's unsent output. Frames are queued as they are produced (an
- * event frame is one buffer shared by every subscriber) and go out in one
- * `write` per flush, so a burst of events costs one syscall per connection.
+ * A connection's unsent output, as slices of shared buffers.
+ *
+ * Event frames of one tick are laid out back to back in a shared arena (see
+ * wire.ts), so for a subscriber the frames it gets in a burst are usually
+ * one contiguous slice: `push` extends the last slice instead of adding one,
+ * and `flush` hands that slice to the socket in one `write`, with no copy.
+ * Slices that do not join are copied together once per flush.
+ *
  * Bun's `write` does not buffer: what the kernel did not take stays here as
- * the head chunk until `drain`.
+ * the head slice until `drain`.
  */
 export class OutboundQueue {
-  private chunks: Uint8Array[] = [];
+  private buffers: Uint8Array[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private count = 0;
   /** Bytes queued and not yet taken by the kernel. */
   bytes = 0;
   /** True after a partial write, until the socket drains. */
   blocked = false;
 
-  push(frame: Uint8Array): void {
-    this.chunks.push(frame);
-    this.bytes += frame.length;
+  push(buffer: Uint8Array, start = 0, end = buffer.length): void {
+    this.bytes += end - start;
+    const last = this.count - 1;
+    if (last >= 0 && this.buffers[last] === buffer && this.ends[last] === start) {
+      this.ends[last] = end;
+      return;
+    }
+    this.buffers[this.count] = buffer;
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.count++;
   }
 
   get empty(): boolean {
@@ -32,22 +48,28 @@ export class OutboundQueue {
    */
   flush(socket: Writable): boolean {
     if (this.blocked || this.bytes === 0) return true;
-    const chunks = this.chunks;
-    const buffer = chunks.length === 1 ? chunks[0]! : concat(chunks, this.bytes);
-    const written = socket.write(buffer);
+    let buffer: Uint8Array;
+    let start: number;
+    if (this.count === 1) {
+      buffer = this.buffers[0]!;
+      start = this.starts[0]!;
+    } else {
+      buffer = this.concat();
+      start = 0;
+    }
+    const length = this.bytes;
+    const written = socket.write(buffer, start, length);
     if (written < 0) {
       this.clear();
       return false;
     }
-    if (written >= buffer.length) {
-      this.chunks = [];
-      this.bytes = 0;
+    if (written >= length) {
+      this.clear();
       return true;
     }
     // Keep the unsent tail: frame boundaries inside it must stay intact.
-    const tail = buffer.subarray(written);
-    this.chunks = [tail];
-    this.bytes = tail.length;
+    this.clear();
+    this.push(buffer, start + written, start + length);
     this.blocked = true;
     return true;
   }
@@ -59,32 +81,39 @@ export class OutboundQueue {
   }
 
   /**
-   * Drops the frames not yet started; after a partial write the head chunk
-   * stays, since the peer already has the start of a frame in it. Used when the
-   * connection is being closed for being too slow.
+   * Drops the frames not yet started; after a partial write the head slice
+   * stays, since the peer already has the start of a frame in it. Used when
+   * the connection is being closed.
    */
   truncateToHead(): void {
-    const head = this.chunks[0];
-    if (head === undefined || !this.blocked) {
+    if (!this.blocked || this.count === 0) {
       this.clear();
       return;
     }
-    this.chunks = [head];
-    this.bytes = head.length;
+    for (let i = 1; i < this.count; i++) this.buffers[i] = EMPTY;
+    this.count = 1;
+    this.bytes = this.ends[0]! - this.starts[0]!;
   }
 
   clear(): void {
-    this.chunks = [];
+    // Drop references so shared buffers can be collected.
+    for (let i = 0; i < this.count; i++) this.buffers[i] = EMPTY;
+    this.count = 0;
     this.bytes = 0;
+  }
+
+  private concat(): Uint8Array {
+    const out = new Uint8Array(this.bytes);
+    let offset = 0;
+    for (let i = 0; i < this.count; i++) {
+      const buffer = this.buffers[i]!;
+      const start = this.starts[i]!;
+      const end = this.ends[i]!;
+      out.set(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end), offset);
+      offset += end - start;
+    }
+    return out;
   }
 }
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
+const EMPTY = new Uint8Array(0);

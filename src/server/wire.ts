@@ -10,32 +10,78 @@ import { type Ref, ScalarError } from "../protocol/index.ts";
 /** An event whose payload is larger than this gets `too_large` (protocol.md §4). */
 export const MAX_EVENT_PAYLOAD = 15870;
 
-const SCRATCH_SIZE = 1 << 16;
-const scratch = new Uint8Array(SCRATCH_SIZE);
-const view = new DataView(scratch.buffer);
+/** A frame inside a larger buffer (`buffer[start..end)`, length prefix included). */
+export interface FrameSlice {
+  buffer: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/**
+ * Room a frame being written may use: a whole frame plus slack, so a
+ * too-large event is detected after writing instead of overrunning.
+ */
+const FRAME_ROOM = 1 << 15;
+/** Event frames are written back to back into arenas of this size. */
+const ARENA_SIZE = 1 << 18;
+
+/** The buffer being written: the event arena or the reply scratch. */
+let buf = new Uint8Array(ARENA_SIZE);
+let view = new DataView(buf.buffer);
+let pos = 0;
+let base = 0;
+let limit = 0;
+
+let arena = buf;
+let arenaView = view;
+let arenaPos = 0;
+const scratch = new Uint8Array(FRAME_ROOM);
+const scratchView = new DataView(scratch.buffer);
 const utf8 = new TextEncoder();
 
-/** Reserved for the 2-byte frame length. */
-const START = 2;
-let pos = START;
+/** Starts a frame in the scratch buffer. */
+function beginScratch(): void {
+  buf = scratch;
+  view = scratchView;
+  base = 0;
+  limit = FRAME_ROOM;
+  pos = 2;
+}
+
+/**
+ * Starts a frame in the event arena. An arena is never reused: frames in it
+ * stay valid for as long as queues (or history) refer to them.
+ */
+function beginArena(): void {
+  if (arena.length - arenaPos < FRAME_ROOM) {
+    arena = new Uint8Array(ARENA_SIZE);
+    arenaView = new DataView(arena.buffer);
+    arenaPos = 0;
+  }
+  buf = arena;
+  view = arenaView;
+  base = arenaPos;
+  limit = arenaPos + FRAME_ROOM;
+  pos = base + 2;
+}
 
 function head(major: number, value: number): void {
   const m = major << 5;
   if (value < 24) {
-    scratch[pos++] = m | value;
+    buf[pos++] = m | value;
   } else if (value < 0x100) {
-    scratch[pos++] = m | 24;
-    scratch[pos++] = value;
+    buf[pos++] = m | 24;
+    buf[pos++] = value;
   } else if (value < 0x10000) {
-    scratch[pos++] = m | 25;
-    scratch[pos++] = value >> 8;
-    scratch[pos++] = value & 0xff;
+    buf[pos++] = m | 25;
+    buf[pos++] = value >> 8;
+    buf[pos++] = value & 0xff;
   } else if (value <= 0xffffffff) {
-    scratch[pos++] = m | 26;
+    buf[pos++] = m | 26;
     view.setUint32(pos, value);
     pos += 4;
   } else {
-    scratch[pos++] = m | 27;
+    buf[pos++] = m | 27;
     view.setUint32(pos, Math.floor(value / 0x100000000));
     view.setUint32(pos + 4, value >>> 0);
     pos += 8;
@@ -48,8 +94,8 @@ function overflow(): never {
 
 function text(value: string): void {
   const length = value.length;
-  // ASCII is the common case: the length is known, no encoder call needed.
-  if (length < 24 && pos + length + 1 < SCRATCH_SIZE) {
+  // Short ASCII is the common case: the length is known, no encoder call.
+  if (length < 24 && pos + length + 1 < limit) {
     let ascii = true;
     for (let i = 0; i < length; i++) {
       if (value.charCodeAt(i) > 0x7f) {
@@ -58,35 +104,35 @@ function text(value: string): void {
       }
     }
     if (ascii) {
-      scratch[pos++] = 0x60 | length;
-      for (let i = 0; i < length; i++) scratch[pos++] = value.charCodeAt(i);
+      buf[pos++] = 0x60 | length;
+      for (let i = 0; i < length; i++) buf[pos++] = value.charCodeAt(i);
       return;
     }
   }
   // Encode after the largest head a frame-sized text needs, then close the gap.
   const at = pos + 3;
-  if (at + length > SCRATCH_SIZE) overflow();
-  const { read, written } = utf8.encodeInto(value, scratch.subarray(at));
+  if (at + length > limit) overflow();
+  const { read, written } = utf8.encodeInto(value, buf.subarray(at, limit));
   if (read < length) overflow();
   head(3, written);
-  if (pos !== at) scratch.copyWithin(pos, at, at + written);
+  if (pos !== at) buf.copyWithin(pos, at, at + written);
   pos += written;
 }
 
 function bytes(value: Uint8Array): void {
-  if (pos + value.length + 9 > SCRATCH_SIZE) overflow();
+  if (pos + value.length + 9 > limit) overflow();
   head(2, value.length);
-  scratch.set(value, pos);
+  buf.set(value, pos);
   pos += value.length;
 }
 
 /** A datetime from milliseconds: tag 1 over an integer or a float64 of seconds. */
 function datetimeMs(ms: number): void {
-  scratch[pos++] = 0xc1;
+  buf[pos++] = 0xc1;
   if (ms % 1000 === 0) {
     head(0, ms / 1000);
   } else {
-    scratch[pos++] = 0xfb;
+    buf[pos++] = 0xfb;
     view.setFloat64(pos, ms / 1000);
     pos += 8;
   }
@@ -97,14 +143,12 @@ function ref(value: Ref): void {
   else text(value);
 }
 
-/** Copies the scratch buffer out as a frame (length prefix filled in). */
-function takeFrame(): Uint8Array {
-  const payloadLength = pos - START;
-  scratch[0] = payloadLength & 0xff;
-  scratch[1] = payloadLength >> 8;
-  const frame = scratch.slice(0, pos);
-  pos = START;
-  return frame;
+/** Fills in the length prefix of the frame just written. */
+function closeFrame(): number {
+  const payloadLength = pos - base - 2;
+  buf[base] = payloadLength & 0xff;
+  buf[base + 1] = payloadLength >> 8;
+  return payloadLength;
 }
 
 export interface EventFields {
@@ -119,56 +163,53 @@ export interface EventFields {
 }
 
 /**
- * Encodes an event once, as a whole frame; `frame.subarray(2)` is its
- * payload (what history stores and a backlog splices verbatim).
+ * Encodes an event once, as a whole frame in the shared event arena;
+ * `buffer[start + 2 .. end)` is its payload (what history stores and a
+ * backlog splices verbatim).
  *
  * @throws ScalarError `too_large` when the payload exceeds {@link MAX_EVENT_PAYLOAD}.
  */
-export function encodeEventFrame(event: EventFields): Uint8Array {
-  pos = START;
-  try {
-    let fields = 6;
-    if (event.body !== undefined) fields++;
-    if (event.contentType !== undefined) fields++;
-    if (event.data !== undefined) fields++;
-    head(5, fields);
-    text("type");
-    text("event");
-    text("topic");
-    text(event.topic);
-    text("seq");
-    head(0, event.seq);
-    text("at");
-    datetimeMs(event.at);
-    text("from");
-    text(event.from);
-    text("kind");
-    text(event.kind);
-    if (event.body !== undefined) {
-      text("body");
-      text(event.body);
-    }
-    if (event.contentType !== undefined) {
-      text("content_type");
-      text(event.contentType);
-    }
-    if (event.data !== undefined) {
-      text("data");
-      bytes(event.data);
-    }
-  } catch (error) {
-    pos = START;
-    throw error;
+export function encodeEventFrame(event: EventFields): FrameSlice {
+  beginArena();
+  let fields = 6;
+  if (event.body !== undefined) fields++;
+  if (event.contentType !== undefined) fields++;
+  if (event.data !== undefined) fields++;
+  head(5, fields);
+  text("type");
+  text("event");
+  text("topic");
+  text(event.topic);
+  text("seq");
+  head(0, event.seq);
+  text("at");
+  datetimeMs(event.at);
+  text("from");
+  text(event.from);
+  text("kind");
+  text(event.kind);
+  if (event.body !== undefined) {
+    text("body");
+    text(event.body);
   }
-  if (pos - START > MAX_EVENT_PAYLOAD) {
-    const size = pos - START;
-    pos = START;
+  if (event.contentType !== undefined) {
+    text("content_type");
+    text(event.contentType);
+  }
+  if (event.data !== undefined) {
+    text("data");
+    bytes(event.data);
+  }
+  const size = closeFrame();
+  if (size > MAX_EVENT_PAYLOAD) {
     throw new ScalarError(
       "too_large",
       `the event would be ${size} bytes (at most ${MAX_EVENT_PAYLOAD})`,
     );
   }
-  return takeFrame();
+  // Only now is the space taken: a failed event leaves the arena as it was.
+  arenaPos = pos;
+  return { buffer: arena, start: base, end: pos };
 }
 
 /** Encodes `sent {topic, seq, at, ref?}` as a whole frame. */
@@ -178,7 +219,7 @@ export function encodeSentFrame(
   at: number,
   refValue?: Ref,
 ): Uint8Array {
-  pos = START;
+  beginScratch();
   head(5, refValue === undefined ? 4 : 5);
   text("type");
   text("sent");
@@ -192,5 +233,6 @@ export function encodeSentFrame(
     text("ref");
     ref(refValue);
   }
-  return takeFrame();
+  closeFrame();
+  return scratch.slice(0, pos);
 }
