@@ -102,6 +102,8 @@ export interface BotApi {
   send(topic: string, text: string): Promise<SentReply[]>;
   /** Called when the bot stops, after the last handler finished (close files here). */
   onStop(cleanup: () => unknown): void;
+  /** Resolves a path relative to the configuration file's folder. */
+  resolve(path: string): string;
 }
 
 /** What a plugin module exports (as `default`, or a named `setup`). */

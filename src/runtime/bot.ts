@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import type {
   BotApi,
   EventContext,
@@ -53,6 +54,8 @@ export interface BotOptions {
   log?: Log;
   agent?: string;
   maxBodyBytes?: number;
+  /** Folder that relative plugin paths resolve against (the configuration's). */
+  baseDir?: string;
 }
 
 interface Registration {
@@ -133,14 +136,22 @@ export class Bot implements BotApi {
 
   /** A view for one plugin: its handlers are reported under its name. */
   forPlugin(plugin: string, log: Log = this.log): BotApi {
+    const bot = this;
     return {
-      id: this.id,
+      get id() {
+        return bot.id;
+      },
       topics: this.topics,
       log,
       on: (name, handler, options = {}) => this.register(name, handler, options, plugin),
       send: (topic, text) => this.send(topic, text),
       onStop: (cleanup) => this.onStop(cleanup),
+      resolve: (path) => this.resolve(path),
     };
+  }
+
+  resolve(path: string): string {
+    return resolvePath(this.options.baseDir ?? process.cwd(), path);
   }
 
   onStop(cleanup: () => unknown): void {

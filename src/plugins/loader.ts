@@ -1,0 +1,97 @@
+/**
+ * Turns a configuration's `plugins:` entries into plugins with validated
+ * options: a built-in by name, or a TypeScript module by path exporting
+ * `default` (a plugin object, or a bare setup function) or a named `setup`
+ * (with an optional named `options` schema).
+ */
+import { pathToFileURL } from "node:url";
+import type { PluginEntry } from "../config/schema.ts";
+import { describeCause } from "../runtime/errors.ts";
+import type { Plugin } from "./api.ts";
+import { BUILTIN_PLUGINS, isBuiltin } from "./builtins.ts";
+
+export interface LoadedPlugin {
+  /** The name logs and errors use. */
+  name: string;
+  plugin: Plugin<unknown>;
+  options: unknown;
+}
+
+/** A plugin that could not be loaded; `where` is the key path in the configuration. */
+export class PluginLoadError extends Error {
+  override readonly name = "PluginLoadError";
+  constructor(
+    readonly where: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(`${where}: ${message}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+export async function loadPlugin(entry: PluginEntry, where: string): Promise<LoadedPlugin> {
+  let plugin: Plugin<unknown>;
+  let name: string;
+  if (isBuiltin(entry.use)) {
+    plugin = BUILTIN_PLUGINS[entry.use].plugin;
+    name = entry.use;
+  } else {
+    let module: Record<string, unknown>;
+    try {
+      module = await import(pathToFileURL(entry.use).href);
+    } catch (error) {
+      throw new PluginLoadError(
+        `${where}.use`,
+        `cannot load ${entry.use}: ${describeCause(error)}`,
+        error,
+      );
+    }
+    plugin = pluginOf(module, `${where}.use`, entry.use);
+    name =
+      plugin.name ??
+      entry.use
+        .split("/")
+        .pop()!
+        .replace(/\.[jt]s$/, "");
+  }
+  let options: unknown = entry.with ?? {};
+  if (plugin.options !== undefined) {
+    const result = plugin.options.safeParse(options, { reportInput: true });
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const key = issue.path
+        .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+        .join("");
+      throw new PluginLoadError(`${where}.with${key}`, issue.message);
+    }
+    options = result.data;
+  }
+  return { name, plugin, options };
+}
+
+function pluginOf(module: Record<string, unknown>, where: string, path: string): Plugin<unknown> {
+  const candidate = module.default;
+  if (typeof candidate === "function") return { setup: candidate as Plugin<unknown>["setup"] };
+  if (isPlugin(candidate)) return candidate;
+  if (typeof module.setup === "function") {
+    return {
+      setup: module.setup as Plugin<unknown>["setup"],
+      ...(module.options === undefined
+        ? {}
+        : { options: module.options as Plugin<unknown>["options"] }),
+      ...(typeof module.name === "string" ? { name: module.name } : {}),
+    };
+  }
+  throw new PluginLoadError(
+    where,
+    `${path} exports no plugin: expected \`export default definePlugin({ setup })\` or \`export function setup(bot, options)\``,
+  );
+}
+
+function isPlugin(value: unknown): value is Plugin<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { setup?: unknown }).setup === "function"
+  );
+}
