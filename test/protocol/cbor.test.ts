@@ -153,6 +153,110 @@ describe("decodeCbor: well-formed items", () => {
   });
 });
 
+describe("decodeCbor: RFC 8949 Appendix A examples", () => {
+  const oneTo25 = Array.from({ length: 25 }, (_, i) => i + 1);
+  const oneTo25Hex = "0102030405060708090a0b0c0d0e0f101112131415161718181819";
+  const examples: [string, unknown][] = [
+    ["00", 0],
+    ["01", 1],
+    ["0a", 10],
+    ["17", 23],
+    ["1818", 24],
+    ["1819", 25],
+    ["1864", 100],
+    ["1903e8", 1000],
+    ["1a000f4240", 1000000],
+    ["1b000000e8d4a51000", 1000000000000],
+    ["1bffffffffffffffff", 18446744073709551615n],
+    ["c249010000000000000000", new Tagged(2, fromHex("010000000000000000"))],
+    ["3bffffffffffffffff", -18446744073709551616n],
+    ["c349010000000000000000", new Tagged(3, fromHex("010000000000000000"))],
+    ["20", -1],
+    ["29", -10],
+    ["3863", -100],
+    ["3903e7", -1000],
+    ["f90000", 0],
+    ["f93c00", 1],
+    ["fb3ff199999999999a", 1.1],
+    ["f93e00", 1.5],
+    ["f97bff", 65504],
+    ["fa47c35000", 100000],
+    ["fa7f7fffff", 3.4028234663852886e38],
+    ["fb7e37e43c8800759c", 1e300],
+    ["f90001", 2 ** -24], // 5.960464477539063e-8
+    ["f90400", 0.00006103515625],
+    ["f9c400", -4],
+    ["fbc010666666666666", -4.1],
+    ["f97c00", Number.POSITIVE_INFINITY],
+    ["f97e00", Number.NaN],
+    ["f9fc00", Number.NEGATIVE_INFINITY],
+    ["fa7f800000", Number.POSITIVE_INFINITY],
+    ["fa7fc00000", Number.NaN],
+    ["faff800000", Number.NEGATIVE_INFINITY],
+    ["fb7ff0000000000000", Number.POSITIVE_INFINITY],
+    ["fb7ff8000000000000", Number.NaN],
+    ["fbfff0000000000000", Number.NEGATIVE_INFINITY],
+    ["f4", false],
+    ["f5", true],
+    ["f6", null],
+    ["f7", undefined],
+    ["f0", new SimpleValue(16)],
+    ["f8ff", new SimpleValue(255)],
+    ["c074323031332d30332d32315432303a30343a30305a", new Tagged(0, "2013-03-21T20:04:00Z")],
+    ["c11a514b67b0", new DateTime(1363896240)],
+    ["c1fb41d452d9ec200000", new DateTime(1363896240.5)],
+    ["d74401020304", new Tagged(23, Uint8Array.of(1, 2, 3, 4))],
+    ["d818456449455446", new Tagged(24, fromHex("6449455446"))],
+    [
+      "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
+      new Tagged(32, "http://www.example.com"),
+    ],
+    ["40", new Uint8Array(0)],
+    ["4401020304", Uint8Array.of(1, 2, 3, 4)],
+    ["60", ""],
+    ["6161", "a"],
+    ["6449455446", "IETF"],
+    ["62225c", '"\\'],
+    ["62c3bc", "\u00fc"],
+    ["63e6b0b4", "\u6c34"],
+    ["64f0908591", "\ud800\udd51"],
+    ["80", []],
+    ["83010203", [1, 2, 3]],
+    ["8301820203820405", [1, [2, 3], [4, 5]]],
+    [`9819${oneTo25Hex}`, oneTo25],
+    ["a0", {}],
+    [
+      "a201020304",
+      new Map([
+        [1, 2],
+        [3, 4],
+      ]),
+    ],
+    ["a26161016162820203", { a: 1, b: [2, 3] }],
+    ["826161a161626163", ["a", { b: "c" }]],
+    ["a56161614161626142616361436164614461656145", { a: "A", b: "B", c: "C", d: "D", e: "E" }],
+    ["5f42010243030405ff", Uint8Array.of(1, 2, 3, 4, 5)],
+    ["7f657374726561646d696e67ff", "streaming"],
+    ["9fff", []],
+    ["9f018202039f0405ffff", [1, [2, 3], [4, 5]]],
+    ["9f01820203820405ff", [1, [2, 3], [4, 5]]],
+    ["83018202039f0405ff", [1, [2, 3], [4, 5]]],
+    ["83019f0203ff820405", [1, [2, 3], [4, 5]]],
+    [`9f${oneTo25Hex}ff`, oneTo25],
+    ["bf61610161629f0203ffff", { a: 1, b: [2, 3] }],
+    ["826161bf61626163ff", ["a", { b: "c" }]],
+    ["bf6346756ef563416d7421ff", { Fun: true, Amt: -2 }],
+  ];
+  for (const [hex, expected] of examples) {
+    test(hex.length > 40 ? `${hex.slice(0, 40)}…` : hex, () => {
+      expect(dec(hex)).toEqual(expected);
+    });
+  }
+  test("-0.0 keeps its sign", () => {
+    expect(Object.is(dec("f98000"), -0)).toBe(true);
+  });
+});
+
 describe("decodeCbor: strictness (bad_cbor)", () => {
   test("every error is fatal", () => {
     expect(bad("62c328").fatal).toBe(true);
