@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { decode as cborxDecode, Encoder, FLOAT32_OPTIONS } from "cbor-x";
 import fc from "fast-check";
 import {
+  DateTime,
   decodeCbor,
   decodeRequest,
   decodeServerFrame,
@@ -94,6 +95,132 @@ describe("round trips", () => {
         assertPreferred(encodeMessage(message));
       }),
       params(300),
+    );
+  });
+});
+
+/** mulberry32: a tiny seeded generator for the encoder's choices. */
+function prng(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n) as number;
+  };
+}
+
+/**
+ * A deliberately unusual CBOR encoder: random head widths (never too small),
+ * indefinite lengths with random chunking, single floats where exact. Every
+ * output is well-formed, so a receiver must read it as the plain encoding.
+ */
+function encodeVaried(value: unknown, pick: (n: number) => number): number[] {
+  const out: number[] = [];
+  const head = (major: number, arg: number | bigint) => {
+    const n = BigInt(arg);
+    const widths = [n < 24n ? 0 : -1, n < 0x100n ? 1 : -1, n < 0x10000n ? 2 : -1]
+      .concat(n < 0x100000000n ? 4 : -1, 8)
+      .filter((w) => w >= 0);
+    const width = widths[pick(widths.length)]!;
+    if (width === 0) return out.push((major << 5) | Number(n));
+    out.push((major << 5) | { 1: 24, 2: 25, 4: 26, 8: 27 }[width]!);
+    for (let i = width - 1; i >= 0; i--) out.push(Number((n >> BigInt(8 * i)) & 0xffn));
+  };
+  const number = (x: number) => {
+    if (Number.isInteger(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER && !Object.is(x, -0)) {
+      return x >= 0 ? head(0, x) : head(1, -1 - x);
+    }
+    const view = new DataView(new ArrayBuffer(8));
+    if (Math.fround(x) === x && pick(2) === 0) {
+      view.setFloat32(0, x);
+      out.push(0xfa, ...new Uint8Array(view.buffer, 0, 4));
+    } else {
+      view.setFloat64(0, x);
+      out.push(0xfb, ...new Uint8Array(view.buffer));
+    }
+  };
+  const string = (major: number, bytes: Uint8Array, cuts: number[]) => {
+    if (pick(3) > 0) {
+      head(major, bytes.length);
+      out.push(...bytes);
+      return;
+    }
+    out.push((major << 5) | 31);
+    let from = 0;
+    for (const to of [...cuts.filter(() => pick(2) === 0), bytes.length]) {
+      head(major, to - from);
+      out.push(...bytes.subarray(from, to));
+      from = to;
+    }
+    out.push(0xff);
+  };
+  const item = (v: unknown): void => {
+    if (v === null) out.push(0xf6);
+    else if (typeof v === "boolean") out.push(v ? 0xf5 : 0xf4);
+    else if (typeof v === "number") number(v);
+    else if (typeof v === "bigint") head(0, v);
+    else if (typeof v === "string") {
+      // Text chunks must each be valid UTF-8: cut only between characters.
+      const cuts: number[] = [];
+      let at = 0;
+      for (const ch of v) {
+        at += new TextEncoder().encode(ch).length;
+        cuts.push(at);
+      }
+      string(3, new TextEncoder().encode(v), cuts.slice(0, -1));
+    } else if (v instanceof Uint8Array) {
+      string(
+        2,
+        v,
+        Array.from({ length: Math.max(0, v.length - 1) }, (_, i) => i + 1),
+      );
+    } else if (v instanceof DateTime) {
+      head(6, 1);
+      number(v.seconds);
+    } else if (Array.isArray(v)) {
+      const indefinite = pick(2) === 0;
+      if (indefinite) out.push(0x9f);
+      else head(4, v.length);
+      for (const x of v) item(x);
+      if (indefinite) out.push(0xff);
+    } else {
+      const entries = Object.entries(v as Record<string, unknown>).filter(
+        ([, x]) => x !== undefined,
+      );
+      const indefinite = pick(2) === 0;
+      if (indefinite) out.push(0xbf);
+      else head(5, entries.length);
+      for (const [k, x] of entries) {
+        item(k);
+        item(x);
+      }
+      if (indefinite) out.push(0xff);
+    }
+  };
+  item(value);
+  return out;
+}
+
+describe("receivers accept any well-formed encoding", () => {
+  test("requests in unusual encodings validate to the same value", () => {
+    fc.assert(
+      fc.property(requestArb, fc.nat(), (request, seed) => {
+        const bytes = Uint8Array.from(encodeVaried(request, prng(seed)));
+        expect<unknown>(decodeRequest(bytes)).toEqual(request);
+      }),
+      params(400),
+    );
+  });
+
+  test("server frames in unusual encodings validate to the same value", () => {
+    fc.assert(
+      fc.property(serverFrameArb, fc.nat(), (frame, seed) => {
+        const bytes = Uint8Array.from(encodeVaried(frame, prng(seed)));
+        expect<unknown>(decodeServerFrame(bytes)).toEqual(frame);
+      }),
+      params(400),
     );
   });
 });
