@@ -127,8 +127,10 @@ export class Connection {
   send(frame: Uint8Array, start = 0, end = frame.length): void {
     if (this.closing) return;
     this.out.push(frame, start, end);
-    if (this.out.bytes > this.ctx.options.maxOutboundBytes) {
-      this.fatal("slow_consumer", "the connection does not read its output fast enough");
+    // Output of the current tick is not yet "unsent": only what waits
+    // behind a write the kernel refused counts against the bound.
+    if (this.out.blocked && this.out.bytes > this.ctx.options.maxOutboundBytes) {
+      this.slowConsumer();
       return;
     }
     if (!this.dirty) {
@@ -153,7 +155,15 @@ export class Connection {
   flush(): void {
     this.dirty = false;
     if (!this.out.flush(this.socket)) return;
-    if (this.closing && this.out.empty) this.socket.end();
+    if (this.closing) {
+      if (this.out.empty) this.socket.end();
+    } else if (this.out.bytes > this.ctx.options.maxOutboundBytes) {
+      this.slowConsumer();
+    }
+  }
+
+  private slowConsumer(): void {
+    this.fatal("slow_consumer", "the connection does not read its output fast enough");
   }
 
   onDrain(): void {
