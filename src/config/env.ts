@@ -31,7 +31,7 @@ export function interpolate(
 ): string {
   return text.replace(
     REFERENCE,
-    (match, name: string | undefined, fallback: string | undefined) => {
+    (_match, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return "${";
       const value = env[name];
       if (value !== undefined && (value !== "" || fallback === undefined)) return value;

@@ -74,8 +74,9 @@ export function parseConfig(
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
+    // Later syntax errors are mostly echoes of the first.
     throw new ConfigError(
-      doc.errors.map((e) => ({
+      doc.errors.slice(0, 1).map((e) => ({
         file: name,
         line: e.linePos?.[0]?.line ?? lineOf(e.pos[0]),
         path: "",
@@ -215,7 +216,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_value" && "values" in issue) {
     message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }
-  return input === undefined ? message : `${message}, got ${show(input)}`;
+  const composite = typeof input === "object" && input !== null;
+  if (input === undefined || (composite && issue.code !== "invalid_type")) return message;
+  return `${message}, got ${show(input)}`;
 }
 
 /**
