@@ -101,7 +101,9 @@ export class TestClient {
 
   static connect(port: number): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: "127.0.0.1", port }, () => resolve(new TestClient(socket)));
+      const socket = net.connect({ host: "127.0.0.1", port }, () =>
+        resolve(new TestClient(socket)),
+      );
       socket.once("error", reject);
     });
   }
@@ -184,8 +186,11 @@ export function captureLogger(): {
   waitFor(event: string, match?: (r: LogRecord) => boolean): Promise<LogRecord>;
 } {
   const records: LogRecord[] = [];
-  const waiters: { event: string; match: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }[] =
-    [];
+  const waiters: {
+    event: string;
+    match: (r: LogRecord) => boolean;
+    resolve: (r: LogRecord) => void;
+  }[] = [];
   return {
     records,
     logger: {

@@ -37,12 +37,19 @@ describe("history", () => {
 
   test("after: pages with more, events byte-identical to what was pushed", async () => {
     const first = await a.request({ type: "history", topic: "#log", after: 0, limit: 10, ref: 1 });
-    expect(first).toMatchObject({ type: "backlog", topic: "#log@example.com", available: true, more: true, ref: 1 });
+    expect(first).toMatchObject({
+      type: "backlog",
+      topic: "#log@example.com",
+      available: true,
+      more: true,
+      ref: 1,
+    });
     const events = first.events as Frame[];
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // The backlog splices the stored payloads: same bytes as the live events.
     const raw = Buffer.from(rawOf(first));
-    for (const event of live.slice(0, 10)) expect(raw.includes(Buffer.from(rawOf(event)))).toBe(true);
+    for (const event of live.slice(0, 10))
+      expect(raw.includes(Buffer.from(rawOf(event)))).toBe(true);
     expect(events[1]).toEqual(live[1]!);
     const rest = await a.request({ type: "history", topic: "#log", after: 10 });
     expect((rest.events as Frame[]).map((e) => e.seq)).toEqual(
@@ -58,7 +65,11 @@ describe("history", () => {
     const since = await a.request({ type: "history", topic: "#log", since: at });
     expect((since.events as Frame[])[0]!.seq).toBe(21);
     expect((since.events as Frame[]).length).toBe(11);
-    const sub = await a.request({ type: "history", topic: "#log", since: new DateTime(at.seconds + 0.0005) });
+    const sub = await a.request({
+      type: "history",
+      topic: "#log",
+      since: new DateTime(at.seconds + 0.0005),
+    });
     expect((sub.events as Frame[])[0]!.seq).toBe(22);
     const last = await a.request({ type: "history", topic: "#log", last: 5, limit: 3 });
     expect((last.events as Frame[]).map((e) => e.seq)).toEqual([27, 28, 29]);
@@ -90,7 +101,9 @@ describe("history", () => {
     expect(await other.request({ type: "history", topic: "hist", after: 0 })).toMatchObject({
       code: "forbidden",
     });
-    expect(await other.request({ type: "history", topic: "#x@else.where", after: 0 })).toMatchObject({
+    expect(
+      await other.request({ type: "history", topic: "#x@else.where", after: 0 }),
+    ).toMatchObject({
       code: "wrong_server",
     });
     expect(await other.request({ type: "history", topic: "!nope", after: 0 })).toMatchObject({
@@ -160,7 +173,10 @@ describe("topics", () => {
     });
     const page = await u1.request({ type: "topics", offset: 1, limit: 2 });
     expect(page).toMatchObject({ total: 4, offset: 1 });
-    expect((page.topics as Frame[]).map((t) => t.topic)).toEqual(["#gone@example.com", "#mid@example.com"]);
+    expect((page.topics as Frame[]).map((t) => t.topic)).toEqual([
+      "#gone@example.com",
+      "#mid@example.com",
+    ]);
     // The filter is a substring of the full name, in any case.
     const filtered = await u1.request({ type: "topics", filter: "TA@" });
     expect((filtered.topics as Frame[]).map((t) => t.topic)).toEqual(["#zeta@example.com"]);
@@ -174,7 +190,8 @@ describe("topics", () => {
     const s = await pool.start({ maxSubscriptions: 1000, requestBurst: 1000 });
     const c = await pool.client(s, "many");
     const long = "c".repeat(60);
-    for (let i = 0; i < 300; i++) c.send({ type: "subscribe", topic: `#${long}${String(i).padStart(3, "0")}` });
+    for (let i = 0; i < 300; i++)
+      c.send({ type: "subscribe", topic: `#${long}${String(i).padStart(3, "0")}` });
     for (let i = 0; i < 300; i++) await c.nextReply();
     const list = await c.request({ type: "topics", limit: 1000 });
     expect(list.total).toBe(300);
@@ -183,7 +200,9 @@ describe("topics", () => {
     expect(count).toBeLessThan(300);
     expect(rawOf(list).length).toBeLessThanOrEqual(MAX_PAYLOAD);
     const next = await c.request({ type: "topics", offset: count, limit: 1000 });
-    expect((next.topics as Frame[])[0]!.topic).toBe(`#${long}${String(count).padStart(3, "0")}@example.com`);
+    expect((next.topics as Frame[])[0]!.topic).toBe(
+      `#${long}${String(count).padStart(3, "0")}@example.com`,
+    );
   });
 });
 

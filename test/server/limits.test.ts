@@ -118,7 +118,8 @@ describe("slow consumers", () => {
     const body = "z".repeat(15_000);
     while (!done) {
       for (let i = 0; i < 20; i++) publisher.send({ type: "message", to: "#firehose", body });
-      for (let i = 0; i < 20; i++) expect(await publisher.nextReply()).toMatchObject({ type: "sent" });
+      for (let i = 0; i < 20; i++)
+        expect(await publisher.nextReply()).toMatchObject({ type: "sent" });
     }
     slow.socket.resume();
     const last = await lastFrameBeforeClose(slow);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { DateTime } from "../../src/protocol/index.ts";
+import type { DateTime } from "../../src/protocol/index.ts";
 import type { RunningServer } from "../../src/server/index.ts";
 import { type Frame, rawOf, ServerPool } from "./client.ts";
 
@@ -49,7 +49,11 @@ describe("subscribe and presence", () => {
     const b1 = await pool.client(server, "bea");
     const b2 = await pool.client(server, "bea");
     expect(await b1.request({ type: "subscribe", topic: "#room" })).toMatchObject({ seq: 1 });
-    expect(await watcher.nextEvent()).toMatchObject({ kind: "join", from: "bea@example.com", seq: 2 });
+    expect(await watcher.nextEvent()).toMatchObject({
+      kind: "join",
+      from: "bea@example.com",
+      seq: 2,
+    });
     expect(await b2.request({ type: "subscribe", topic: "#room" })).toMatchObject({ seq: 2 });
     expect(await b2.request({ type: "subscribe", topic: "#room" })).toMatchObject({ seq: 2 });
     expect(await b1.request({ type: "unsubscribe", topic: "#room", ref: 1 })).toEqual({
@@ -182,15 +186,25 @@ describe("messages", () => {
     const boss = await pool.client(server, "boss");
     await a.request({ type: "subscribe", topic: "#adm" });
     await a.nextEvent();
-    expect(await pool.client(server, "kim").then((k) => k.request({ type: "message", to: "#adm", body: "x" }))).toMatchObject({
+    expect(
+      await pool
+        .client(server, "kim")
+        .then((k) => k.request({ type: "message", to: "#adm", body: "x" })),
+    ).toMatchObject({
       code: "not_subscribed",
       re: "message",
     });
-    expect(await boss.request({ type: "message", to: "#adm", body: "from the boss" })).toMatchObject({
+    expect(
+      await boss.request({ type: "message", to: "#adm", body: "from the boss" }),
+    ).toMatchObject({
       type: "sent",
       seq: 2,
     });
-    expect(await a.nextEvent()).toMatchObject({ kind: "message", from: "boss@example.com", seq: 2 });
+    expect(await a.nextEvent()).toMatchObject({
+      kind: "message",
+      from: "boss@example.com",
+      seq: 2,
+    });
     expect(boss.events.size).toBe(0);
   });
 
@@ -243,10 +257,12 @@ describe("messages", () => {
     const a = await pool.client(server, "ola");
     await a.request({ type: "subscribe", topic: "#big" });
     await a.nextEvent();
-    expect(await a.request({ type: "message", to: "#big", body: "x".repeat(15900) })).toMatchObject({
-      code: "too_large",
-      fatal: false,
-    });
+    expect(await a.request({ type: "message", to: "#big", body: "x".repeat(15900) })).toMatchObject(
+      {
+        code: "too_large",
+        fatal: false,
+      },
+    );
     const ok = await a.request({ type: "message", to: "#big", body: "x".repeat(15700) });
     expect(ok).toMatchObject({ type: "sent", seq: 2 });
     const event = await a.nextEvent();

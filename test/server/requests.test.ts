@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DateTime, encodeCbor, MAX_FRAME } from "../../src/protocol/index.ts";
 import type { RunningServer } from "../../src/server/index.ts";
-import { rawFrame, ServerPool, TestClient } from "./client.ts";
+import { rawFrame, ServerPool, type TestClient } from "./client.ts";
 
 const pool = new ServerPool();
 let server: RunningServer;
@@ -149,15 +149,25 @@ describe("fatal input", () => {
     // {"type": <text with an invalid UTF-8 byte>}
     await expectFatal(rawFrame([0xa1, 0x64, ...Buffer.from("type"), 0x62, 0xc3, 0x28]), "bad_cbor");
     // A map, then 16 nested arrays: 17 levels.
-    await expectFatal(
-      rawFrame([0xa1, 0x61, 0x78, ...Array(16).fill(0x81), 0x00]),
-      "bad_cbor",
-    );
+    await expectFatal(rawFrame([0xa1, 0x61, 0x78, ...Array(16).fill(0x81), 0x00]), "bad_cbor");
   });
 
   test("nesting of exactly 16 levels is fine", async () => {
     const c = await pool.client(server);
-    c.sendRaw(rawFrame([0xa2, 0x61, 0x78, ...Array(15).fill(0x81), 0x00, 0x64, ...Buffer.from("type"), 0x62, 0x7a, 0x7a]));
+    c.sendRaw(
+      rawFrame([
+        0xa2,
+        0x61,
+        0x78,
+        ...Array(15).fill(0x81),
+        0x00,
+        0x64,
+        ...Buffer.from("type"),
+        0x62,
+        0x7a,
+        0x7a,
+      ]),
+    );
     expect(await c.nextReply()).toMatchObject({ code: "not_identified" });
   });
 
