@@ -154,7 +154,7 @@ test("no leak over many connect/close cycles", async () => {
 });
 
 describe("CLI", () => {
-  const cli = join(import.meta.dir, "fixtures", "server-cli.ts");
+  const cli = join(import.meta.dir, "..", "..", "src", "cli.ts");
 
   test("prints `listening on HOST:PORT`, serves, and exits 0 on SIGTERM", async () => {
     const proc = Bun.spawn(
