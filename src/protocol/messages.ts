@@ -208,6 +208,8 @@ export function readEnvelope(value: unknown): Envelope {
   const ref = value.ref;
   if (ref === undefined) return { type, map: value };
   if (isValidRef(ref)) return { type, ref, map: value };
+  // A pong never gets a reply, not even an error: its bad ref is dropped.
+  if (type === "pong") return { type, map: value };
   throw new ScalarError(
     "bad_message",
     `${type}: "ref" must be an unsigned integer below 2^53 or a text of at most ${MAX_REF_TEXT_BYTES} bytes`,

@@ -71,6 +71,17 @@ describe("envelope", () => {
     }
   });
 
+  test("a pong's bad ref is dropped, not refused: a pong never gets a reply", () => {
+    expect(readEnvelope({ type: "pong", at: AT, ref: -1 })).toEqual({
+      type: "pong",
+      map: { type: "pong", at: AT, ref: -1 },
+    });
+    expect(decodeRequest(encodeCbor({ type: "pong", at: AT, ref: [] }))).toEqual({
+      type: "pong",
+      at: AT,
+    });
+  });
+
   test("a ref decoded from the wire: 2^53-1 is kept, 2^53 is refused", () => {
     const ok = decodeRequest(encodeCbor({ type: "subscribe", topic: "#a", ref: 2 ** 53 - 1 }));
     expect(ok.ref).toBe(2 ** 53 - 1);
