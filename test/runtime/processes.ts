@@ -1,0 +1,129 @@
+/**
+ * Helpers for black-box tests: spawn `bun src/cli.ts …`, wait for a line,
+ * read what the logger wrote.
+ */
+import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const ROOT = join(import.meta.dir, "../..");
+const CLI = join(ROOT, "src/cli.ts");
+
+export interface Spawned {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  lines: string[];
+  /** Resolves with the first line (past or future) matching `pattern`. */
+  waitFor(pattern: RegExp): Promise<string>;
+  stderr(): Promise<string>;
+}
+
+export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
+  const proc = Bun.spawn([process.execPath, CLI, ...args], {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let ended = false;
+  const endWaiters: (() => void)[] = [];
+  (async () => {
+    const decoder = new TextDecoder();
+    let pending = "";
+    for await (const chunk of proc.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      let nl = pending.indexOf("\n");
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        lines.push(line);
+        for (const w of [...waiters]) {
+          if (w.pattern.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+        nl = pending.indexOf("\n");
+      }
+    }
+    ended = true;
+    for (const end of endWaiters) end();
+  })();
+  return {
+    proc,
+    lines,
+    waitFor(pattern) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        const onEnd = () =>
+          reject(new Error(`process ended before printing ${pattern}:\n${lines.join("\n")}`));
+        if (ended) onEnd();
+        else endWaiters.push(onEnd);
+      });
+    },
+    stderr: () => new Response(proc.stderr).text(),
+  };
+}
+
+/** Starts `scalar server --port 0 …` and resolves with its address. */
+export async function startServerProcess(
+  extra: string[] = [],
+): Promise<{ spawned: Spawned; host: string; port: number }> {
+  const spawned = spawnCli(["server", "--port", "0", ...extra]);
+  const line = await spawned.waitFor(/^listening on /);
+  const [, host, port] = /^listening on (.+):(\d+)$/.exec(line)!;
+  return { spawned, host: host!, port: Number(port) };
+}
+
+export interface LoggedLine {
+  topic: string;
+  seq?: number;
+  gap?: { from: number; to: number };
+  body?: string;
+  kind?: string;
+}
+
+/** Every line the logger wrote for a topic, in file order. */
+export function readLog(dir: string, folder: string): LoggedLine[] {
+  const path = join(dir, folder);
+  if (!existsSync(path)) return [];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) =>
+      readFileSync(join(path, name), "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as LoggedLine),
+    );
+}
+
+/**
+ * Resolves once `check()` holds, re-checking whenever a file under `dir`
+ * changes (and on a slow fallback tick, as file-watch events can coalesce).
+ */
+export function whenFiles(dir: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (check()) return resolve();
+    const watcher = watch(dir, { recursive: true }, () => test());
+    const tick = setInterval(() => test(), 100);
+    const deadline = setTimeout(() => {
+      finish();
+      reject(new Error(`condition on ${dir} not met within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function finish() {
+      watcher.close();
+      clearInterval(tick);
+      clearTimeout(deadline);
+    }
+    function test() {
+      if (check()) {
+        finish();
+        resolve();
+      }
+    }
+  });
+}
