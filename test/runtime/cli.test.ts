@@ -83,6 +83,12 @@ describe("scalar run", () => {
     let run = spawnCli(["run", config], env);
     await run.waitFor(/logbot@localhost: connected/);
     await joined(1);
+    // Its own join logged: the first start's cursor is persisted.
+    await whenFiles(join(dir, "logs"), () =>
+      ["%23blackbox@localhost", "%23blackbox2@localhost"].every((f) =>
+        readLog(join(dir, "logs"), f).some((l) => l.kind === "join"),
+      ),
+    );
     const acked: { topic: string; seq: number }[] = [];
     for (let i = 0; i < 30; i++) {
       const topic = i % 2 === 0 ? "#blackbox" : "#blackbox2";

@@ -85,6 +85,7 @@ export interface LoggedLine {
   gap?: { from: number; to: number };
   body?: string;
   kind?: string;
+  from?: string;
 }
 
 /** Every line the logger wrote for a topic, in file order. */
