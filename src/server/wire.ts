@@ -21,9 +21,9 @@ export interface FrameSlice {
  * Room a frame being written may use: a whole frame plus slack, so a
  * too-large event is detected after writing instead of overrunning.
  */
-const FRAME_ROOM = 1 << 15;
+const FRAME_ROOM = (1 << 14) + 64;
 /** Event frames are written back to back into arenas of this size. */
-const ARENA_SIZE = 1 << 18;
+const ARENA_SIZE = 1 << 16;
 
 /** The buffer being written: the event arena or the reply scratch. */
 let buf = new Uint8Array(ARENA_SIZE);
