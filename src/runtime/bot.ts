@@ -188,11 +188,11 @@ export class Bot implements BotApi {
   private async shutdown(): Promise<void> {
     this.draining = true;
     this.abort.abort();
+    // No reconnect will come: sends waiting for one must not hold up the stop.
+    if (!this.connection?.isOpen) this.rejectWaiters("the bot is stopping");
     await this.idle();
     this.connection?.close("the bot is stopping");
-    for (const waiter of this.waiters.splice(0)) {
-      waiter.reject(new ConnectionClosedError("the bot is stopping"));
-    }
+    this.rejectWaiters("the bot is stopping");
     await this.running;
     for (const hook of this.stopHooks) {
       try {
@@ -237,8 +237,7 @@ export class Bot implements BotApi {
           attempts: attempt,
           reason,
         });
-        for (const waiter of this.waiters.splice(0))
-          waiter.reject(new ConnectionClosedError(reason));
+        this.rejectWaiters(reason);
         return;
       }
       const delay = backoffDelay(this.backoff, attempt, this.options.random);
@@ -305,6 +304,7 @@ export class Bot implements BotApi {
     for (const waiter of this.waiters.splice(0)) waiter.resolve(connection);
     const reason = await whenClosed;
     this.connection = undefined;
+    if (this.draining) this.rejectWaiters("the bot is stopping");
     for (const sync of this.syncs.values()) sync.disconnected();
     this.setStatus({
       type: "disconnected",
@@ -337,14 +337,43 @@ export class Bot implements BotApi {
   /** Subscribes every topic (pipelined), then pages each topic's history. */
   private async catchUp(connection: Connection): Promise<void> {
     const limit = this.options.historyPage ?? 100;
-    const source: HistorySource = (topic, after) =>
-      connection.request({ type: "history", topic, after, limit });
+    const source: HistorySource = async (topic, after) => {
+      // A server may rate-limit a burst of history pages: slow down, do not reconnect.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await connection.request({ type: "history", topic, after, limit });
+        } catch (error) {
+          if (!(error instanceof RequestError && error.code === "rate_limited") || attempt >= 10) {
+            throw error;
+          }
+          await sleep(this.clock, 100 * attempt, this.abort.signal);
+        }
+      }
+    };
     const syncs = [...this.syncs.values()];
     for (const sync of syncs) sync.beginSubscribe(source);
-    const replies = await Promise.all(
+    const replies = await Promise.allSettled(
       syncs.map((sync) => connection.request({ type: "subscribe", topic: sync.topic })),
     );
-    await Promise.all(syncs.map((sync, i) => sync.subscribed(replies[i]!.seq)));
+    await Promise.all(
+      syncs.map((sync, i) => {
+        const reply = replies[i]!;
+        if (reply.status === "fulfilled") return sync.subscribed(reply.value.seq);
+        sync.disconnected();
+        // A refused topic (forbidden, bad_topic, …) is reported; the others go on.
+        if (reply.reason instanceof RequestError && !reply.reason.fatal) {
+          this.report(
+            new RuntimeError(`${this.id}: cannot subscribe to ${sync.topic}`, reply.reason),
+          );
+          return undefined;
+        }
+        throw reply.reason;
+      }),
+    );
+  }
+
+  private rejectWaiters(reason: string): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new ConnectionClosedError(reason));
   }
 
   private whenConnected(): Promise<Connection> {

@@ -41,6 +41,8 @@ export class FakeServer {
   historyLimit = 100;
   /** The next n `message` requests get `rate_limited`. */
   rateLimitNext = 0;
+  /** Topics whose subscription is refused with `forbidden`. */
+  readonly forbidden = new Set<string>();
   /** Answer pings from clients (false simulates a dead link). */
   answerPings = true;
   time = 1_700_000_000;
@@ -153,6 +155,7 @@ export class FakeServer {
       }
       case "subscribe": {
         const full = parseName(request.topic, this.domain).full;
+        if (this.forbidden.has(full)) return error("forbidden", "not for you");
         const seq = this.events.get(full)?.length ?? 0;
         const fresh = !c.topics.has(full);
         c.topics.add(full);

@@ -309,4 +309,46 @@ describe("dispatch", () => {
       new Set(["a@localhost", "b@localhost"]),
     );
   });
+
+  test("a refused subscription is reported and the other topics go on", async () => {
+    const server = new FakeServer();
+    server.forbidden.add("#secret@localhost");
+    const bot = makeBot(server, { topics: ["#secret", "#general"] });
+    const errors: Error[] = [];
+    bot.catch((error) => errors.push(error));
+    const rec = record(bot);
+    bot.start();
+    await rec.until(() => rec.seqs(GENERAL).includes(1));
+    server.publish("#general", "alice", "still here");
+    await rec.until(() => rec.seqs(GENERAL).includes(2));
+    expect(errors.map((e) => e.message)).toEqual([
+      "bot@localhost: cannot subscribe to #secret@localhost: subscribe: forbidden: not for you",
+    ]);
+    expect(server.connections.length).toBe(1);
+  });
+
+  test("stop does not hang on a handler waiting to send while disconnected", async () => {
+    const server = new FakeServer();
+    const bot = makeBot(server, { reconnect: { initial: 60_000, max: 60_000, jitter: 0 } });
+    const errors: Error[] = [];
+    bot.catch((error) => errors.push(error));
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((r) => {
+      handlerStarted = r;
+    });
+    bot.on("message", async (ctx) => {
+      const disconnected = nextStatus(bot, "disconnected");
+      server.cut();
+      await disconnected;
+      handlerStarted();
+      await ctx.reply("too late");
+    });
+    const rec = record(bot);
+    bot.start();
+    await rec.until(() => rec.seqs(GENERAL).includes(1));
+    server.publish("#general", "alice", "hi");
+    await started;
+    await bot.stop();
+    expect(errors.map((e) => e.message).join("\n")).toMatch(/not connected|stopping/);
+  });
 });
