@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { definePlugin } from "scalarbot/plugins";
+ * import { definePlugin } from "../src/plugins/api.ts";
  * export default definePlugin({
  *   setup(bot) {
  *     bot.on("message", async (ctx) => {
