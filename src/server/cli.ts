@@ -10,6 +10,7 @@ interface ServerFlags {
   port: number;
   domain: string;
   history: ServerOptions["history"];
+  historyLimit?: number;
   admin: string[];
   tokens?: string;
   rate?: number;
@@ -85,6 +86,7 @@ export function registerServerCommand(program: Command): void {
     .option("--port <port>", "TCP port (0 takes a free one)", integer(0, 65535), 7667)
     .option("--domain <domain>", "the server's domain", domainArg, "localhost")
     .option("--history <store>", "memory | none | sqlite:PATH", historyArg, "memory")
+    .option("--history-limit <n>", "events kept per topic (default 10000)", integer(1))
     .option("--admin <id>", "an admin ID (repeatable)", adminArg, [])
     .option("--tokens <file>", "token mode: lines `ID sha256:HEX`", tokensArg)
     .option("--rate <n>", "messages a second per connection", positiveNumber)
@@ -100,6 +102,7 @@ export function registerServerCommand(program: Command): void {
         port: flags.port,
         domain: flags.domain,
         history: flags.history,
+        historyLimit: flags.historyLimit,
         admins: flags.admin,
         tokens: flags.tokens,
         rate: flags.rate,
