@@ -1,87 +1,11 @@
-import { addExtension, Encoder } from "cbor-x";
+import { encodeCbor, SimpleValue, Tagged } from "./cbor-encode.ts";
 import { DateTime } from "./datetime.ts";
 import { ScalarError } from "./errors.ts";
 
+export { encodeCbor, SimpleValue, Tagged };
+
 /** Deepest nesting the contract allows: the top map is level 1, a tag counts. */
 export const MAX_DEPTH = 16;
-
-/** A tag other than a well-formed datetime: kept so validation can reject it. */
-export class Tagged {
-  constructor(
-    readonly tag: number | bigint,
-    readonly value: unknown,
-  ) {}
-}
-
-/** A CBOR simple value other than false/true/null/undefined. */
-export class SimpleValue {
-  constructor(readonly value: number) {}
-}
-
-addExtension({
-  Class: DateTime,
-  tag: 1,
-  // cbor-x writes the tag head itself, then this writes the number in place.
-  encode: (instance: DateTime, encode: (value: unknown) => Uint8Array) => encode(instance.seconds),
-  decode: (seconds: number) => new DateTime(seconds),
-});
-
-/*
- * Plain interoperable CBOR: no records, no tag on byte strings or maps,
- * shortest map headers. (cbor-x's defaults add tags 64/259 and 16-bit map
- * headers that other decoders treat differently.)
- */
-const encoder = new Encoder({
-  useRecords: false,
-
-  mapsAsObjects: true,
-  tagUint8Array: false,
-  // @ts-expect-error: missing from cbor-x's typings, honoured by its encoder
-  useTag259ForMaps: false,
-  variableMapSize: true,
-  pack: false,
-});
-
-/**
- * Encodes one value. Integers above 32 bits go out as CBOR integers, not the
- * floats cbor-x would write for them, so a `ref` of 2^40 comes back as sent.
- * Lone UTF-16 surrogates in strings (and keys) become U+FFFD: cbor-x would
- * write them as bytes that are not UTF-8, which a strict peer rejects as a
- * fatal `bad_cbor`.
- */
-export function encodeCbor(value: unknown): Uint8Array {
-  return encoder.encode(widenIntegers(value));
-}
-
-function widenIntegers(value: unknown): unknown {
-  if (typeof value === "string") return value.isWellFormed() ? value : value.toWellFormed();
-  if (typeof value === "number") {
-    return Number.isInteger(value) && (value > 0xffffffff || value < -0x100000000)
-      ? BigInt(value)
-      : value;
-  }
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(widenIntegers);
-  if (value instanceof Uint8Array || value instanceof DateTime || value instanceof Map) {
-    return value;
-  }
-  let copy: Record<string, unknown> | undefined;
-  for (const key in value) {
-    const field = (value as Record<string, unknown>)[key];
-    if (field === undefined || !key.isWellFormed()) {
-      copy ??= { ...(value as Record<string, unknown>) };
-      delete copy[key];
-      if (field !== undefined) copy[key.toWellFormed()] = widenIntegers(field);
-      continue;
-    }
-    const widened = widenIntegers(field);
-    if (widened !== field) {
-      copy ??= { ...(value as Record<string, unknown>) };
-      copy[key] = widened;
-    }
-  }
-  return copy ?? value;
-}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

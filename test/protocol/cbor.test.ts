@@ -443,10 +443,45 @@ describe("encodeCbor", () => {
     expect(enc({ ref: 2 ** 40 })).toBe("a1637265661b0000010000000000");
   });
 
-  test("non-integral numbers are doubles, exactly", () => {
-    expect(enc(1.5)).toBe("fb3ff8000000000000");
+  test("non-integral numbers take the shortest float that keeps their value", () => {
+    expect(enc(1.5)).toBe("f93e00");
+    expect(enc(-0.25)).toBe("f9b400");
+    expect(enc(5.960464477539063e-8)).toBe("f90001"); // smallest half subnormal
+    expect(enc(65504.5)).toBe("fa477fe080"); // above the half range, exact in single
+    expect(enc(100000.5)).toBe("fa47c35040");
     expect(enc(0.1)).toBe("fb3fb999999999999a");
-    expect(decodeCbor(encodeCbor(0.1))).toBe(0.1);
+    expect(enc(Number.NaN)).toBe("f97e00");
+    expect(enc(Number.POSITIVE_INFINITY)).toBe("f97c00");
+    expect(enc(Number.NEGATIVE_INFINITY)).toBe("f9fc00");
+    for (const x of [0.1, 1.5, -0.25, 65504.5, 1764157881.123, 5.960464477539063e-8]) {
+      expect(decodeCbor(encodeCbor(x))).toBe(x);
+    }
+  });
+
+  test("integers up to 2^64 are integers; beyond, bignums", () => {
+    expect(enc(2 ** 40)).toBe("1b0000010000000000");
+    expect(enc(-(2 ** 40))).toBe("3b000000ffffffffff");
+    expect(enc(Number.MAX_SAFE_INTEGER)).toBe("1b001fffffffffffff");
+    expect(enc(2n ** 64n - 1n)).toBe("1bffffffffffffffff");
+    expect(enc(2n ** 64n)).toBe("c249010000000000000000");
+    expect(enc(-(2n ** 64n) - 1n)).toBe("c349010000000000000000");
+    expect(decodeCbor(encodeCbor(2n ** 63n))).toBe(2n ** 63n);
+  });
+
+  test("Maps, tags and simple values encode back as they decode", () => {
+    for (const hex of ["a201020304", "d82063612f62", "f0", "f8ff", "a1f4f5", "c11a6926e9b9"]) {
+      expect(enc(decodeCbor(fromHex(hex)))).toBe(hex);
+    }
+  });
+
+  test("values CBOR has no form for are refused", () => {
+    expect(() => encodeCbor(() => 1)).toThrow(TypeError);
+    expect(() => encodeCbor(Symbol("x"))).toThrow(TypeError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => encodeCbor(cyclic)).toThrow("nested too deeply");
+    // The encoder is usable again after a refusal.
+    expect(enc({ a: 1 })).toBe("a1616101");
   });
 
   test("byte strings are untagged", () => {
