@@ -8,17 +8,31 @@ import type { Log } from "../plugins/api.ts";
 import { type LoadedPlugin, loadPlugin } from "../plugins/loader.ts";
 import type { RunningServer, Logger as ServerLogger } from "../server/index.ts";
 import { Bot } from "./bot.ts";
+import type { Clock } from "./clock.ts";
 import { SqliteCursorStore } from "./cursor-store.ts";
 import { describeCause } from "./errors.ts";
 import { describeStatus } from "./status.ts";
 import { tcpDialer } from "./tcp-transport.ts";
+import type { Dialer } from "./transport.ts";
 
 export interface RunnerOptions {
   /** Where log lines go (default: stdout). */
   write?: (line: string) => void;
+  /**
+   * Makes the dialer of one bot (default: `tcpDialer(host, port)`). The test
+   * harness wraps the TCP dialer here to watch and cut a bot's link.
+   */
+  dialer?: (host: string, port: number, bot: BotConfig) => Dialer;
+  /** Called with each bot after its plugins are set up, before it starts (also on a restart). */
+  onBot?: (bot: Bot, config: BotConfig) => void;
+  /** Called with every error a bot reports, after it is logged. */
+  onError?: (error: Error, bot: Bot) => void;
+  /** Time for plugins (`every` schedules, cooldowns); the connection keeps the system clock. */
+  pluginClock?: Clock;
 }
 
-interface PreparedBot {
+/** A bot's configuration with its plugins loaded and their options checked. */
+export interface PreparedBot {
   config: BotConfig;
   plugins: LoadedPlugin[];
 }
@@ -37,9 +51,21 @@ export class Runner {
   private constructor(
     readonly loaded: LoadedConfig,
     private readonly prepared: PreparedBot[],
-    options: RunnerOptions,
+    private readonly options: RunnerOptions,
   ) {
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  /**
+   * A runner for bots whose plugins are loaded already (plugin objects given
+   * in code rather than named in a file). `loaded.config.bots` is not read.
+   */
+  static fromPrepared(
+    loaded: LoadedConfig,
+    prepared: PreparedBot[],
+    options: RunnerOptions = {},
+  ): Runner {
+    return new Runner(loaded, prepared, options);
   }
 
   /** Loads every plugin and checks its options; starts nothing. @throws PluginLoadError */
@@ -106,43 +132,66 @@ export class Runner {
         `embedded server for ${this.server.domain} listening on ${this.server.host}:${this.server.port}`,
       );
     }
-    const { host, port } = this.address;
-    for (const { config: c, plugins } of this.prepared) {
-      const log = this.logFor(c.id);
-      const bot = new Bot({
-        id: c.id,
-        ...(c.token === undefined || c.token === "" ? {} : { token: c.token }),
-        topics: c.topics,
-        dialer: tcpDialer(host, port),
-        address: `${host}:${port}`,
-        cursors: new SqliteCursorStore(c.state),
-        backlog: c.backlog,
-        ownMessages: c.ownMessages,
-        reconnect: {
-          initial: c.reconnect.initial * 1000,
-          max: c.reconnect.max * 1000,
-          factor: c.reconnect.factor,
-          jitter: c.reconnect.jitter,
-          ...(c.reconnect.maxAttempts === undefined
-            ? {}
-            : { maxAttempts: c.reconnect.maxAttempts }),
-        },
-        keepalive: { interval: c.keepalive.interval * 1000, timeout: c.keepalive.timeout * 1000 },
-        log,
-        baseDir: this.loaded.dir,
-      });
-      bot.catch((error) => log.error(describeCause(error)));
-      bot.on("status", ({ status }) => log.info(describeStatus(status)));
-      for (const p of plugins) {
-        await p.plugin.setup(bot.forPlugin(p.name, this.logFor(`${c.id} ${p.name}`)), p.options);
-      }
-      this.bots.push(bot);
-    }
+    for (const prepared of this.prepared) this.bots.push(await this.createBot(prepared));
     for (const bot of this.bots) bot.start();
     this.log(
       "runner",
       `${this.bots.length} bot${this.bots.length === 1 ? "" : "s"} started from ${this.loaded.file}`,
     );
+  }
+
+  /** Builds one bot and sets up its plugins; does not start it. */
+  private async createBot({ config: c, plugins }: PreparedBot): Promise<Bot> {
+    const { host, port } = this.address;
+    const log = this.logFor(c.id);
+    const bot = new Bot({
+      id: c.id,
+      ...(c.token === undefined || c.token === "" ? {} : { token: c.token }),
+      topics: c.topics,
+      dialer: this.options.dialer?.(host, port, c) ?? tcpDialer(host, port),
+      address: `${host}:${port}`,
+      cursors: new SqliteCursorStore(c.state),
+      backlog: c.backlog,
+      ownMessages: c.ownMessages,
+      reconnect: {
+        initial: c.reconnect.initial * 1000,
+        max: c.reconnect.max * 1000,
+        factor: c.reconnect.factor,
+        jitter: c.reconnect.jitter,
+        ...(c.reconnect.maxAttempts === undefined ? {} : { maxAttempts: c.reconnect.maxAttempts }),
+      },
+      keepalive: { interval: c.keepalive.interval * 1000, timeout: c.keepalive.timeout * 1000 },
+      log,
+      baseDir: this.loaded.dir,
+      ...(this.options.pluginClock === undefined ? {} : { pluginClock: this.options.pluginClock }),
+    });
+    bot.catch((error) => {
+      log.error(describeCause(error));
+      this.options.onError?.(error, bot);
+    });
+    bot.on("status", ({ status }) => log.info(describeStatus(status)));
+    for (const p of plugins) {
+      await p.plugin.setup(bot.forPlugin(p.name, this.logFor(`${c.id} ${p.name}`)), p.options);
+    }
+    this.options.onBot?.(bot, c);
+    return bot;
+  }
+
+  /**
+   * Stops one bot gracefully and starts a new one from the same
+   * configuration and state folder (its plugins set up again), so it
+   * catches up from its persisted cursors. Resolves with the new bot.
+   */
+  async restart(bot: Bot): Promise<Bot> {
+    const index = this.bots.indexOf(bot);
+    if (index < 0) throw new Error(`${bot.id} is not one of this runner's bots`);
+    if (this.stopping !== undefined) throw new Error("the runner is stopping");
+    await bot.stop();
+    const fresh = await this.createBot(this.prepared[index]!);
+    this.bots[index] = fresh;
+    fresh.start();
+    this.log("runner", `${fresh.id} restarted`);
+    return fresh;
   }
 
   /** Stops every bot (in-flight handlers finish, cursors persisted), then the embedded server. */

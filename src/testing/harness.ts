@@ -1,0 +1,477 @@
+/**
+ * The test harness: a real server in this process, the bots under test
+ * connected to it over real sockets, test users, a plugin clock the test
+ * moves, and expectations that wait for events instead of sleeping.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Bot } from "../runtime/bot.ts";
+import { Runner, type RunnerOptions } from "../runtime/runner.ts";
+import type { StatusType } from "../runtime/status.ts";
+import { tcpDialer } from "../runtime/tcp-transport.ts";
+import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
+import { startServer } from "../server/index.ts";
+import { HarnessClock } from "./clock.ts";
+import { BotLink } from "./link.ts";
+import { fullName, topicLabel } from "./match.ts";
+import { type BotSpec, type Setup, setupBots, setupConfig, withServer } from "./setup.ts";
+import { TimerSet } from "./timers.ts";
+import { TestUser, type UserHost } from "./user.ts";
+
+export interface HarnessOptions {
+  /**
+   * A configuration: a path to a YAML file, or the YAML text itself. Its
+   * `server` section is replaced by the harness's server (the domain is
+   * kept), each bot's `state` goes under `h.dir`.
+   */
+  config?: string;
+  /** Folder that module paths of a configuration given as text resolve against (default: cwd). */
+  configDir?: string;
+  /** Bots described in code (instead of `config`). */
+  bots?: BotSpec[];
+  /** The server's domain for `bots` (default `test.local`). */
+  domain?: string;
+  /**
+   * Folder for state and for plugins' relative paths (the logger's `dir`).
+   * Default: a fresh temporary folder, removed by `close()`.
+   */
+  dir?: string;
+  /** Environment for `${VAR}` in a configuration (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Overrides for the in-process server (`motd`, `history`, `tokens`, `rate`, …). */
+  server?: Partial<ServerOptions>;
+  /** Default bound of expectations and settling, in ms (default 2000). */
+  within?: number;
+  /** Start time of `h.clock` (default 2023-11-14T22:13:20Z). */
+  clockStart?: number | Date;
+  /**
+   * Where runtime log lines go. Default: kept in `h.logs` (printed too when
+   * the environment has `SCALARBOT_TEST_LOG=1`).
+   */
+  log?: (line: string) => void;
+}
+
+/** What `close()` found still open. */
+export class HarnessLeakError extends Error {
+  override readonly name = "HarnessLeakError";
+  constructor(readonly leaks: string[]) {
+    super(`the harness left resources behind:\n  ${leaks.join("\n  ")}`);
+  }
+}
+
+interface BotEntry {
+  id: string;
+  link: BotLink;
+  bot: Bot | undefined;
+  /** How many times it reached `connected`. */
+  connections: number;
+  listeners: Set<() => void>;
+}
+
+const DEFAULT_WITHIN = 2000;
+const CLOSE_BOUND = 2000;
+const WAITING: ReadonlySet<StatusType> = new Set(["connecting", "reconnecting", "disconnected"]);
+
+/**
+ * Starts a server in this process and the bots, and resolves once every bot
+ * is connected and has caught up.
+ *
+ * @example
+ * ```ts
+ * const h = await createHarness({ bots: [{ id: "greeter", topics: ["#general"], plugins: [greeter] }] });
+ * const alice = await h.user("alice");
+ * await alice.join("#general");
+ * await alice.expectMessage({ from: "greeter", body: /Welcome, alice/ });
+ * await h.close();
+ * ```
+ */
+export async function createHarness(options: HarnessOptions): Promise<Harness> {
+  const harness = new Harness(options);
+  try {
+    await harness.start();
+  } catch (error) {
+    await harness.close().catch(() => {});
+    throw error;
+  }
+  return harness;
+}
+
+export class Harness implements AsyncDisposable {
+  /** Plugin time: `every` schedules and cooldowns. `await h.clock.advance(ms)`. */
+  readonly clock: HarnessClock;
+  /** State and plugin data live here. */
+  readonly dir: string;
+  /** Runtime log lines (bot status, plugin logs, errors). */
+  readonly logs: string[] = [];
+  /** Every error a bot reported (handler failures, runtime problems), in order. */
+  readonly errors: Error[] = [];
+  private domainName = "test.local";
+  private readonly ownsDir: boolean;
+  private readonly timers = new TimerSet();
+  private readonly entries = new Map<string, BotEntry>();
+  private readonly users: TestUser[] = [];
+  private readonly within: number;
+  private running: RunningServer | undefined;
+  private runner: Runner | undefined;
+  private closing: Promise<void> | undefined;
+  private connectionWaiters: (() => void)[] = [];
+  private readonly userHost: UserHost;
+
+  /** Use `createHarness`. */
+  constructor(private readonly options: HarnessOptions) {
+    this.within = options.within ?? DEFAULT_WITHIN;
+    this.ownsDir = options.dir === undefined;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), "scalarbot-test-"));
+    const start = options.clockStart ?? 1_700_000_000_000;
+    this.clock = new HarnessClock(start instanceof Date ? start.getTime() : start, () =>
+      this.settle(),
+    );
+    const harness = this;
+    this.userHost = {
+      get domain() {
+        return harness.domainName;
+      },
+      within: this.within,
+      timers: this.timers,
+      settle: (within) => this.settle(within),
+      diagnostics: () => this.diagnostics(),
+    };
+  }
+
+  /** @internal Called once by `createHarness`. */
+  async start(): Promise<void> {
+    const { options } = this;
+    if ((options.config === undefined) === (options.bots === undefined)) {
+      throw new TypeError("createHarness needs exactly one of `config` and `bots`");
+    }
+    let setup: Setup;
+    if (options.config !== undefined) {
+      setup = setupConfig(options.config, this.dir, {
+        ...(options.configDir === undefined ? {} : { configDir: options.configDir }),
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
+    } else {
+      setup = await setupBots(options.bots ?? [], options.domain ?? "test.local", this.dir);
+    }
+    this.domainName = setup.domain;
+    this.running = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      domain: setup.domain,
+      history: "memory",
+      rate: 1000,
+      burst: 1000,
+      log: this.serverLog(),
+      ...setup.server,
+      ...options.server,
+    });
+    const loaded = withServer(setup, this.running.host, this.running.port);
+    const runnerOptions: RunnerOptions = {
+      write: (line) => this.log(line),
+      dialer: (host, port, config) => this.entryFor(config.id).link.wrap(tcpDialer(host, port)),
+      onBot: (bot, config) => this.track(bot, config.id),
+      onError: (error) => this.errors.push(error),
+      pluginClock: this.clock,
+    };
+    this.runner =
+      setup.prepared === undefined
+        ? await Runner.prepare(loaded, runnerOptions)
+        : Runner.fromPrepared(loaded, setup.prepared, runnerOptions);
+    await this.runner.start();
+    await Promise.all([...this.entries.values()].map((e) => this.connected(e, 1)));
+    await this.settle();
+  }
+
+  /** The server's address and domain. */
+  get server(): { host: string; port: number; domain: string; connectionCount(): number } {
+    const running = this.requireServer();
+    return {
+      host: running.host,
+      port: running.port,
+      domain: running.domain,
+      connectionCount: () => running.connectionCount(),
+    };
+  }
+
+  get domain(): string {
+    return this.domainName;
+  }
+
+  /** A bot by ID (`greeter` or `greeter@test.local`); the current one after a restart. */
+  bot(id: string): Bot {
+    const entry = this.entry(id);
+    if (entry.bot === undefined) throw new Error(`${entry.id} has not started`);
+    return entry.bot;
+  }
+
+  /** Every bot, in configuration order. */
+  get bots(): Bot[] {
+    return [...this.entries.values()].flatMap((e) => (e.bot === undefined ? [] : [e.bot]));
+  }
+
+  /** Connects and identifies a test user (`alice` → `alice@<domain>`). */
+  async user(id: string, options: { token?: string } = {}): Promise<TestUser> {
+    if (this.closing !== undefined) throw new Error("the harness is closed");
+    const user = await TestUser.connect(this.userHost, this.requireServer(), id, options);
+    this.users.push(user);
+    return user;
+  }
+
+  /**
+   * Waits until nothing is in flight: every bot has received what the server
+   * had for it (a marker round trip on its link) and finished its handlers,
+   * every user has received what was sent to it, and a whole round saw no
+   * frame move. Bots that are reconnecting are waited for. At most `within`
+   * ms (then it returns; expectations report what they see).
+   */
+  async settle(within = this.within): Promise<void> {
+    const bound = this.timers.delay(within);
+    let expired = false;
+    const timedOut = bound.promise.then(() => {
+      expired = true;
+    });
+    try {
+      while (!expired) {
+        const before = this.activity();
+        await Promise.race([this.settleRound(), timedOut]);
+        if (!expired && this.activity() === before) return;
+      }
+    } finally {
+      bound.cancel();
+    }
+  }
+
+  /** Cuts a bot's TCP link; resolves once it has reconnected and caught up. */
+  async dropConnection(bot: Bot | string): Promise<void> {
+    const entry = this.entry(bot);
+    const count = entry.connections;
+    await entry.link.cut();
+    await this.connected(entry, count + 1);
+    await this.settle();
+  }
+
+  /**
+   * Stops a bot gracefully (handlers finish, cursors persisted, plugins'
+   * stop hooks run) and starts it again with the same state folder; resolves
+   * with the new bot once it has connected and caught up.
+   */
+  async restartBot(bot: Bot | string): Promise<Bot> {
+    const entry = this.entry(bot);
+    if (this.runner === undefined || entry.bot === undefined) {
+      throw new Error(`${entry.id} has not started`);
+    }
+    const count = entry.connections;
+    const fresh = await this.runner.restart(entry.bot);
+    await this.connected(entry, count + 1);
+    await this.settle();
+    return fresh;
+  }
+
+  /**
+   * What the users received, one line per event (`#general <alice> !ping`),
+   * each event once, grouped by topic (sorted) in seq order; times left out.
+   */
+  transcript(): string {
+    const events = new Map<string, { topic: string; seq: number; line: string }>();
+    for (const user of this.users) {
+      for (const e of user.messages) events.set(`${e.topic}\u0000${e.seq}`, e);
+    }
+    const label = (topic: string) => topicLabel(topic, this.domainName);
+    return [...events.values()]
+      .sort((a, b) =>
+        a.topic === b.topic ? a.seq - b.seq : label(a.topic) < label(b.topic) ? -1 : 1,
+      )
+      .map((e) => e.line)
+      .join("\n");
+  }
+
+  /**
+   * Stops the bots, closes the users and the server, removes the temporary
+   * folder, then fails (with `HarnessLeakError`) if anything was left: a
+   * connection the server still counts, a bot link not closed, a plugin
+   * timer still scheduled on `h.clock`, a harness timer still set.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // -------------------------------------------------------------- internal --
+
+  private async shutdown(): Promise<void> {
+    const leaks: string[] = [];
+    try {
+      await this.runner?.stop();
+    } finally {
+      await Promise.all(this.users.map((u) => u.close()));
+    }
+    const server = this.running;
+    if (server !== undefined) {
+      const links = [...this.entries.values()].map((e) => e.link);
+      const bound = this.timers.delay(CLOSE_BOUND);
+      await Promise.race([
+        Promise.all([...links.map((l) => l.allClosed()), this.noConnections(server)]),
+        bound.promise,
+      ]);
+      bound.cancel();
+      this.connectionWaiters = [];
+      for (const link of links) {
+        if (link.openLinks > 0) leaks.push(`${link.botId}: ${link.openLinks} link(s) still open`);
+      }
+      const count = server.connectionCount();
+      if (count > 0) {
+        leaks.push(
+          `the server still counts ${count} connection(s) after every bot and user closed`,
+        );
+      }
+      await server.stop();
+    }
+    const pending = this.clock.pending();
+    if (pending.length > 0) {
+      leaks.push(
+        `${pending.length} plugin timer(s) still scheduled on h.clock after the bots stopped (due in ${pending.join(", ")} ms)`,
+      );
+    }
+    if (this.timers.size > 0) {
+      leaks.push(`${this.timers.size} harness timer(s) still set`);
+      this.timers.clearAll();
+    }
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    if (leaks.length > 0) throw new HarnessLeakError(leaks);
+  }
+
+  private noConnections(server: RunningServer): Promise<void> {
+    if (server.connectionCount() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.connectionWaiters.push(resolve));
+  }
+
+  private serverLog(): Logger {
+    return {
+      log: (level, event, fields) => {
+        if (event === "close" && this.running?.connectionCount() === 0) {
+          for (const wake of this.connectionWaiters.splice(0)) wake();
+        }
+        if (level === "warn" || level === "error") {
+          this.log(`server: ${level}: ${event} ${JSON.stringify(fields ?? {})}`);
+        }
+      },
+    };
+  }
+
+  private log(line: string): void {
+    this.logs.push(line);
+    if (this.options.log !== undefined) this.options.log(line);
+    else if (process.env.SCALARBOT_TEST_LOG === "1") console.log(line);
+  }
+
+  private requireServer(): RunningServer {
+    if (this.running === undefined) throw new Error("the harness has not started");
+    return this.running;
+  }
+
+  private entryFor(configuredId: string): BotEntry {
+    const id = fullName(configuredId, this.domainName);
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = { id, link: new BotLink(id), bot: undefined, connections: 0, listeners: new Set() };
+      this.entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  private entry(bot: Bot | string): BotEntry {
+    const id = typeof bot === "string" ? fullName(bot, this.domainName) : undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.id === id || (entry.bot !== undefined && entry.bot === bot)) return entry;
+    }
+    const known = [...this.entries.keys()].join(", ");
+    throw new Error(`no bot ${typeof bot === "string" ? bot : bot.id} (bots: ${known})`);
+  }
+
+  private track(bot: Bot, configuredId: string): void {
+    const entry = this.entryFor(configuredId);
+    entry.bot = bot;
+    bot.on("status", ({ status }) => {
+      if (entry.bot !== bot) return;
+      if (status.type === "connected") entry.connections++;
+      for (const wake of [...entry.listeners]) wake();
+    });
+  }
+
+  /** Resolves once the bot has connected `count` times; rejects if it gives up or time runs out. */
+  private connected(entry: BotEntry, count: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const status = entry.bot?.status;
+        if (entry.connections >= count) return done();
+        if (status?.type === "gave_up" || status?.type === "stopped") {
+          return done(new Error(`${entry.id} did not connect: ${describe(status)}`));
+        }
+      };
+      const timer = this.timers.set(
+        () =>
+          done(
+            new Error(
+              `${entry.id} did not connect within ${this.within} ms (last status: ${describe(entry.bot?.status)})`,
+            ),
+          ),
+        this.within,
+      );
+      const done = (error?: Error) => {
+        this.timers.clear(timer);
+        entry.listeners.delete(check);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      entry.listeners.add(check);
+      check();
+    });
+  }
+
+  private async settleRound(): Promise<void> {
+    const entries = [...this.entries.values()];
+    await Promise.all(
+      entries.map(async (entry) => {
+        const status = entry.bot?.status?.type;
+        if (status !== undefined && WAITING.has(status)) {
+          await this.connected(entry, entry.connections + 1).catch(() => {});
+        }
+        await entry.link.roundTrip();
+      }),
+    );
+    await Promise.all(entries.map((e) => e.bot?.idle()));
+    await Promise.all(this.users.map((u) => u.roundTrip()));
+  }
+
+  private activity(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.link.activity;
+    for (const user of this.users) total += user.messages.length;
+    return total;
+  }
+
+  private diagnostics(): string[] {
+    const lines: string[] = [];
+    for (const entry of this.entries.values()) {
+      const status = entry.bot?.status;
+      if (status !== undefined && status.type !== "connected") {
+        lines.push(`bot ${entry.id} is ${describe(status)}`);
+      }
+    }
+    if (this.errors.length > 0) {
+      lines.push("bot errors:", ...this.errors.map((e) => `  ${e.message}`));
+    }
+    return lines;
+  }
+}
+
+function describe(status: Bot["status"]): string {
+  if (status === undefined) return "not started";
+  if ("reason" in status) return `${status.type} (${status.reason})`;
+  return status.type;
+}
