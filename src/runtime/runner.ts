@@ -180,13 +180,15 @@ export class Runner {
   /**
    * Stops one bot gracefully and starts a new one from the same
    * configuration and state folder (its plugins set up again), so it
-   * catches up from its persisted cursors. Resolves with the new bot.
+   * catches up from its persisted cursors. `whileStopped` runs between the
+   * two. Resolves with the new bot.
    */
-  async restart(bot: Bot): Promise<Bot> {
+  async restart(bot: Bot, whileStopped?: () => unknown): Promise<Bot> {
     const index = this.bots.indexOf(bot);
     if (index < 0) throw new Error(`${bot.id} is not one of this runner's bots`);
     if (this.stopping !== undefined) throw new Error("the runner is stopping");
     await bot.stop();
+    await whileStopped?.();
     const fresh = await this.createBot(this.prepared[index]!);
     this.bots[index] = fresh;
     fresh.start();

@@ -242,11 +242,18 @@ export class Harness implements AsyncDisposable {
     }
   }
 
-  /** Cuts a bot's TCP link; resolves once it has reconnected and caught up. */
-  async dropConnection(bot: Bot | string): Promise<void> {
+  /**
+   * Cuts a bot's TCP link; resolves once it has reconnected and caught up.
+   * `whileDown` runs after the link closed, and the bot cannot reconnect
+   * until it is done: what users say in it, the bot gets from history.
+   */
+  async dropConnection(
+    bot: Bot | string,
+    options: { whileDown?: () => unknown } = {},
+  ): Promise<void> {
     const entry = this.entry(bot);
     const count = entry.connections;
-    await entry.link.cut();
+    await entry.link.cut(options.whileDown);
     await this.connected(entry, count + 1);
     await this.settle();
   }
@@ -254,15 +261,16 @@ export class Harness implements AsyncDisposable {
   /**
    * Stops a bot gracefully (handlers finish, cursors persisted, plugins'
    * stop hooks run) and starts it again with the same state folder; resolves
-   * with the new bot once it has connected and caught up.
+   * with the new bot once it has connected and caught up. `whileDown` runs
+   * while the bot is stopped.
    */
-  async restartBot(bot: Bot | string): Promise<Bot> {
+  async restartBot(bot: Bot | string, options: { whileDown?: () => unknown } = {}): Promise<Bot> {
     const entry = this.entry(bot);
     if (this.runner === undefined || entry.bot === undefined) {
       throw new Error(`${entry.id} has not started`);
     }
     const count = entry.connections;
-    const fresh = await this.runner.restart(entry.bot);
+    const fresh = await this.runner.restart(entry.bot, options.whileDown);
     await this.connected(entry, count + 1);
     await this.settle();
     return fresh;
@@ -438,7 +446,7 @@ export class Harness implements AsyncDisposable {
     await Promise.all(
       entries.map(async (entry) => {
         const status = entry.bot?.status?.type;
-        if (status !== undefined && WAITING.has(status)) {
+        if (status !== undefined && WAITING.has(status) && !entry.link.isHeld) {
           await this.connected(entry, entry.connections + 1).catch(() => {});
         }
         await entry.link.roundTrip();

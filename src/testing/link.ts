@@ -29,9 +29,13 @@ export class BotLink {
 
   constructor(readonly botId: string) {}
 
+  /** Set while a test holds the bot off the server: dials wait for it. */
+  private held: Promise<void> | undefined;
+
   /** The bot's dialer, watched. */
   wrap(inner: Dialer): Dialer {
     return async (events) => {
+      await this.held;
       const decoder = new FrameDecoder();
       let closed!: () => void;
       const tracked: Tracked = {
@@ -73,6 +77,11 @@ export class BotLink {
     };
   }
 
+  /** True while a test holds the bot off the server. */
+  get isHeld(): boolean {
+    return this.held !== undefined;
+  }
+
   get isOpen(): boolean {
     return this.current !== undefined && !this.current.closed;
   }
@@ -92,12 +101,29 @@ export class BotLink {
     });
   }
 
-  /** Closes the current link (the bot sees it drop and reconnects); resolves once closed. */
-  cut(): Promise<void> {
+  /**
+   * Closes the current link (the bot sees it drop and reconnects) and
+   * resolves once it is closed. While `whileDown` runs, the bot's dials
+   * wait; they go ahead when it settles.
+   */
+  async cut(whileDown?: () => unknown): Promise<void> {
     const tracked = this.current;
-    if (tracked === undefined || tracked.closed) return Promise.resolve();
-    tracked.transport.close();
-    return tracked.whenClosed;
+    let release: (() => void) | undefined;
+    if (whileDown !== undefined) {
+      this.held = new Promise((resolve) => {
+        release = resolve;
+      });
+    }
+    try {
+      if (tracked !== undefined && !tracked.closed) {
+        tracked.transport.close();
+        await tracked.whenClosed;
+      }
+      await whileDown?.();
+    } finally {
+      this.held = undefined;
+      release?.();
+    }
   }
 
   /** Links this bot opened that have not closed yet. */
