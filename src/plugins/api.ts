@@ -1,23 +1,43 @@
 /**
  * The plugin contract: what a plugin module exports and what it may do with
- * its bot. Small on purpose; handlers get a typed context so a middleware
- * layer can wrap them later without changing plugins.
+ * its bot. Each plugin gets its own view of the bot (`BotApi`): a middleware
+ * chain of its own (`use`, `on`, `hears`, `command`), its own store, timers
+ * and log, released together when the bot stops. See docs/plugins.md.
  *
  * @example
  * ```ts
  * import { definePlugin } from "../src/plugins/api.ts";
  * export default definePlugin({
+ *   name: "ping",
  *   setup(bot) {
- *     bot.on("message", async (ctx) => {
- *       if (ctx.body === "!ping") await ctx.reply("pong");
- *     });
+ *     bot.command("ping", { help: "answers pong" }, (ctx) => ctx.reply("pong"));
  *   },
  * });
  * ```
  */
 import type { z } from "zod";
 import type { SentReply } from "../protocol/index.ts";
+import type { Clock } from "../runtime/clock.ts";
 import type { Status } from "../runtime/status.ts";
+import type { CommandRegistry, ParsedArgs } from "./commands.ts";
+import type {
+  ChainContext,
+  Composer,
+  EventName,
+  Filter,
+  Listener,
+  ListenOptions,
+} from "./composer.ts";
+import type { Store } from "./store.ts";
+
+export type {
+  CommandContext,
+  EventName,
+  HearsContext,
+  Middleware,
+  NextFunction,
+} from "./composer.ts";
+export type { Store } from "./store.ts";
 
 export type EventKind = "message" | "join" | "leave";
 
@@ -62,10 +82,10 @@ export interface StatusContext {
 }
 
 export interface HandlerContexts {
-  event: EventContext;
-  message: EventContext;
-  join: EventContext;
-  leave: EventContext;
+  event: Context;
+  message: Context;
+  join: Context;
+  leave: Context;
   gap: GapContext;
   status: StatusContext;
 }
@@ -89,17 +109,128 @@ export interface Log {
   error(message: string): void;
 }
 
-/** What a plugin's `setup` receives. */
+/** A `history` query: exactly one of `last`, `after`, `since` (default `last: 20`). */
+export interface HistoryQuery {
+  /** The latest `last` events. */
+  last?: number;
+  /** Events after this seq. */
+  after?: number;
+  /** Events at or after this time. */
+  since?: Date;
+  /** At most this many events (the server may cap it lower). */
+  limit?: number;
+}
+
+/** One event as history returns it. */
+export interface HistoryEvent {
+  readonly topic: string;
+  readonly seq: number;
+  readonly at: Date;
+  readonly from: string;
+  readonly kind: EventKind;
+  readonly body: string;
+}
+
+/**
+ * What a plugin's handlers receive for an event: the event, and what the
+ * plugin may do in answer. `bot` is the plugin's own view of the bot.
+ */
+export interface Context extends EventContext, Omit<ChainContext, keyof EventContext> {
+  readonly bot: BotApi;
+  /** Captures of the `hears` pattern that matched. */
+  match?: RegExpMatchArray | undefined;
+  /** The command that matched and its parsed arguments. */
+  command?: { name: string; args: ParsedArgs } | undefined;
+  /** The plugin's persistent key-value store. */
+  readonly store: Store;
+  readonly log: Log;
+  /** Sends `text` to `topic` (a channel, or an ID for a direct message). */
+  send(topic: string, text: string): Promise<SentReply[]>;
+  /** Sends a direct message to `id` (`bob` means `bob@<the bot's domain>`). */
+  dm(id: string, text: string): Promise<SentReply[]>;
+  /** Past events of this event's topic, through the bot's connection. */
+  history(query?: HistoryQuery): Promise<HistoryEvent[]>;
+}
+
+/** What an `every` callback receives. */
+export interface TickContext {
+  readonly bot: BotApi;
+  /** When this run was due (by the plugin clock). */
+  readonly at: Date;
+  readonly store: Store;
+  readonly log: Log;
+  send(topic: string, text: string): Promise<SentReply[]>;
+}
+
+export interface EveryOptions {
+  /** IANA time zone for a cron expression (default: the process's local time). */
+  timezone?: string;
+}
+
+/** A schedule made with `every`. */
+export interface Timer {
+  /** When it fires next (undefined once stopped or when a cron expression has no next run). */
+  readonly next: Date | undefined;
+  stop(): void;
+}
+
+/** The chain methods every sub-chain has. */
+export type Chain = Composer<Context>;
+
+/**
+ * What a plugin's `setup` receives: its view of the bot. Handlers it
+ * registers form the plugin's own middleware chain; every plugin's chain
+ * sees every event.
+ */
 export interface BotApi {
   /** The bot's ID as configured (full form once connected). */
   readonly id: string;
   /** The configured topics, as written in the configuration. */
   readonly topics: readonly string[];
   readonly log: Log;
-  /** Registers a handler; handlers of one topic run one event at a time, in seq order. */
-  on<N extends HandlerName>(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  /** The plugin's persistent key-value store (JSON values, kept in the bot's state folder). */
+  readonly store: Store;
+  /** Where plugin time comes from (`every`, cooldowns); the system clock unless a test injects one. */
+  readonly clock: Clock;
+  /** Every command of the bot (all plugins): what `!help` lists. */
+  readonly commands: Pick<CommandRegistry, "find" | "list" | "suggest">;
+  /** The text that starts a command (`!`). */
+  readonly prefix: string;
+  /** Whether `id` is one of the bot's configured `admins`. */
+  isAdmin(id: string): boolean;
+
+  /** Gap and status handlers (not part of the chain). */
+  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  /**
+   * Listens to events of a kind (`message`, `join`, `leave`, or `event` for
+   * all) or passing a filter. The listener never stops the chain; replayed
+   * events and the bot's own messages only when `options` ask.
+   * Returns a sub-chain for the same events.
+   */
+  on(
+    kind: EventName | Filter<Context>,
+    listener?: Listener<Context>,
+    options?: ListenOptions,
+  ): Chain;
+  use: Chain["use"];
+  filter: Chain["filter"];
+  hears: Chain["hears"];
+  command: Chain["command"];
+
+  /**
+   * Runs `fn` on a schedule: a duration (`30s`, `5m`, `2h`, `1d`, `1h30m`)
+   * or a cron expression (`0 9 * * 1-5`). Stopped when the bot stops.
+   */
+  every(schedule: string, fn: (tick: TickContext) => unknown, options?: EveryOptions): Timer;
+
   /** Publishes `text` on `topic`, split into several messages when it does not fit one. */
   send(topic: string, text: string): Promise<SentReply[]>;
+  /** Sends a direct message to `id`. */
+  dm(id: string, text: string): Promise<SentReply[]>;
+  /** Past events of `topic`, through the bot's connection (waits for one). */
+  history(topic: string, query?: HistoryQuery): Promise<HistoryEvent[]>;
+  /** Called once, when the bot is first connected. */
+  onStart(fn: () => unknown): void;
   /** Called when the bot stops, after the last handler finished (close files here). */
   onStop(cleanup: () => unknown): void;
   /** Resolves a path relative to the configuration file's folder. */
@@ -108,14 +239,40 @@ export interface BotApi {
 
 /** What a plugin module exports (as `default`, or a named `setup`). */
 export interface Plugin<O = unknown> {
-  /** Shown in logs and errors; defaults to the name in the configuration. */
+  /** Shown in logs and errors, and names its store; defaults to the name in the configuration. */
   name?: string;
   /** Validates and defaults the `with:` options. */
   options?: z.ZodType<O>;
+  /** Registers handlers, commands and schedules. Runs before the bot connects. */
   setup(bot: BotApi, options: O): void | Promise<void>;
+  /** Called once, when the bot is first connected (after `setup`). */
+  start?(bot: BotApi, options: O): unknown;
+  /** Called when the bot stops, after the last handler finished. */
+  stop?(bot: BotApi, options: O): unknown;
 }
 
-/** Identity helper that types a plugin's options from its schema. */
+/**
+ * Types a plugin's options from its schema.
+ *
+ * @example
+ * ```ts
+ * export default definePlugin({
+ *   name: "hello",
+ *   options: z.object({ word: z.string().default("hello") }),
+ *   setup(bot, { word }) {
+ *     bot.command("hello", (ctx) => ctx.reply(`${word}, ${ctx.from}`));
+ *   },
+ * });
+ * ```
+ */
 export function definePlugin<O>(plugin: Plugin<O>): Plugin<O> {
   return plugin;
+}
+
+/** Runs a plugin's `setup` on `bot` and hooks its `start` and `stop` to the bot's. */
+export async function installPlugin<O>(plugin: Plugin<O>, bot: BotApi, options: O): Promise<void> {
+  await plugin.setup(bot, options);
+  const { start, stop } = plugin;
+  if (start !== undefined) bot.onStart(() => start.call(plugin, bot, options));
+  if (stop !== undefined) bot.onStop(() => stop.call(plugin, bot, options));
 }

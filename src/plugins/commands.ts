@@ -25,9 +25,9 @@ export interface CommandSpec {
   flags?: Record<string, FlagSpec>;
   /** One line shown by `!help`. */
   help?: string;
-  aliases?: string[];
+  aliases?: readonly string[];
   /** `"admin"`, or IDs allowed to run it (plus admins when `admins: true`). */
-  permission?: "admin" | { allow?: string[]; admins?: boolean };
+  permission?: "admin" | { allow?: readonly string[]; admins?: boolean };
   cooldown?: CooldownSpec;
   /** Also answer replayed events (off by default). */
   replayed?: boolean;
@@ -247,3 +247,52 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[b.length]!;
 }
+
+// ------------------------------------------------ argument types, inferred --
+// `command("roll", { args: "<sides:int> [label...]" }, (ctx) => …)` types
+// `ctx.command.args` as `{ sides: number; label: string }` from the text.
+
+type Trim<S extends string> = S extends ` ${infer R}`
+  ? Trim<R>
+  : S extends `${infer R} `
+    ? Trim<R>
+    : S;
+type Words<S extends string> = S extends `${infer A} ${infer B}`
+  ? [A, ...Words<Trim<B>>]
+  : S extends ""
+    ? []
+    : [S];
+type ValueOf<T extends string> = T extends "int" | "number" ? number : string;
+type NameAndType<X extends string> = X extends `${infer N}:${infer T}` ? [N, T] : [X, "string"];
+type ArgEntry<Inner extends string, Optional extends boolean> = Inner extends `${infer X}...`
+  ? NameAndType<X> extends [infer N extends string, infer T extends string]
+    ? { [K in N]: ValueOf<T> extends number ? number[] : string }
+    : never
+  : NameAndType<Inner> extends [infer N extends string, infer T extends string]
+    ? { [K in N]: Optional extends true ? ValueOf<T> | undefined : ValueOf<T> }
+    : never;
+type ArgOf<W extends string> = W extends `<${infer I}>`
+  ? ArgEntry<I, false>
+  : W extends `[${infer I}]`
+    ? ArgEntry<I, true>
+    : Record<never, never>;
+type Merge<L extends string[]> = L extends [infer H extends string, ...infer R extends string[]]
+  ? ArgOf<H> & Merge<R>
+  : unknown;
+type PositionalsOf<S> = S extends string
+  ? string extends S
+    ? ParsedArgs
+    : Merge<Words<Trim<S>>>
+  : unknown;
+type FlagValue<F> = F extends { type: "int" | "number" }
+  ? number | undefined
+  : F extends { type: "string" }
+    ? string | undefined
+    : boolean;
+type FlagsOf<F> =
+  F extends Record<string, FlagSpec> ? { [K in keyof F]: FlagValue<F[K]> } : unknown;
+
+/** The parsed arguments of a command declared with `spec`. */
+export type ArgsOf<S> = S extends { args?: infer A; flags?: infer F }
+  ? PositionalsOf<A> & FlagsOf<F>
+  : ParsedArgs;

@@ -5,13 +5,14 @@
  * when its registration matched.
  */
 import {
+  type ArgsOf,
   type CommandRegistry,
   type CommandSpec,
   type ParsedArgs,
   parseCommandLine,
   type RegisteredCommand,
 } from "./commands.ts";
-import type { Cooldowns } from "./cooldown.ts";
+import type { CooldownSpec, Cooldowns } from "./cooldown.ts";
 
 /** What the chain needs to know about an event; the runtime's context satisfies it. */
 export interface ChainContext {
@@ -21,6 +22,8 @@ export interface ChainContext {
   readonly body?: string | undefined;
   /** True for events replayed from history after a reconnect or restart. */
   readonly replayed: boolean;
+  /** True for the bot's own messages. */
+  readonly own?: boolean;
   /** Captures of the `hears` pattern that matched, if any. */
   match?: RegExpMatchArray | undefined;
   /** The command that matched and its parsed arguments, if any. */
@@ -31,6 +34,17 @@ export interface ChainContext {
 export type NextFunction = () => Promise<void>;
 export type Middleware<C> = (ctx: C, next: NextFunction) => unknown;
 export type Filter<C> = (ctx: C) => boolean;
+/** An `on` handler: it runs, then the event goes on down the chain whatever it returns. */
+export type Listener<C> = (ctx: C) => unknown;
+/** `event` is every kind. */
+export type EventName = "event" | "message" | "join" | "leave";
+
+/** The context a `hears` handler gets: `match` is set. */
+export type HearsContext<C> = C & { match: RegExpMatchArray };
+/** The context a command handler gets: `command.args` typed from the declaration. */
+export type CommandContext<C, A = ParsedArgs> = C & {
+  command: { name: string; args: A & ParsedArgs };
+};
 
 /** Settings shared by a composer and every sub-chain made from it. */
 export interface ChainSettings {
@@ -40,11 +54,29 @@ export interface ChainSettings {
   cooldowns: Cooldowns;
   /** Whether `from` may run admin-only commands. */
   isAdmin(id: string): boolean;
+  /** Whether registrations that did not say get the bot's own messages (default false). */
+  ownMessages?: boolean;
+  /**
+   * Where a handler's throw goes, with what it was registered as (`message`,
+   * `hears /x/`, `command !roll`). Without it a throw rejects `run`.
+   */
+  report?(error: unknown, registration: string, ctx: ChainContext): void;
 }
 
 export interface RespondOptions {
   /** Also run for replayed events (off by default: no answering an old `!ping`). */
   replayed?: boolean;
+  /** Also run for the bot's own messages (default: the bot's `ownMessages`). */
+  own?: boolean;
+  /** Answer at most once per this cooldown (silently skip matches meanwhile). */
+  cooldown?: CooldownSpec;
+}
+
+export interface ListenOptions {
+  /** Also receive events replayed from history (default false). */
+  replayed?: boolean;
+  /** Also receive the bot's own messages (default: the bot's `ownMessages`). */
+  own?: boolean;
 }
 
 const done: NextFunction = () => Promise.resolve();
@@ -85,6 +117,8 @@ interface CommandLine {
   rest: string;
 }
 
+let hearsIds = 0;
+
 export class Composer<C extends ChainContext> {
   private readonly handlers: Middleware<C>[];
   private lastGroup: CommandGroup<C> | undefined;
@@ -106,58 +140,115 @@ export class Composer<C extends ChainContext> {
     return dispatch(this.handlers, 0, ctx, done);
   }
 
+  /** Drops every registration (a plugin being stopped). */
+  clear(): void {
+    this.handlers.length = 0;
+    this.lastGroup = undefined;
+  }
+
   private add(handler: Middleware<C>): void {
     this.handlers.push(handler);
     this.lastGroup = undefined;
   }
 
-  /** Adds middleware; returns a sub-chain that runs after it when it calls `next`. */
+  /** A middleware whose throw is reported (when the settings say where) instead of rejecting. */
+  private guard<X extends C>(label: string, middleware: Middleware<X>[]): Middleware<C>[] {
+    const report = this.settings.report;
+    if (report === undefined) return middleware as Middleware<C>[];
+    return middleware.map((m) => async (ctx: C, next: NextFunction) => {
+      try {
+        await m(ctx as X, next);
+      } catch (error) {
+        report(error, label, ctx);
+      }
+    });
+  }
+
+  /**
+   * Adds middleware that sees every event (replayed and own ones included:
+   * check `ctx.replayed`); returns a sub-chain that runs when it calls `next`.
+   */
   use(...middleware: Middleware<C>[]): Composer<C> {
-    const child = new Composer<C>(this.settings, ...middleware);
+    const child = new Composer<C>(this.settings, ...this.guard("middleware", middleware));
     this.add(child.middleware());
     return child;
   }
 
   /** Runs the sub-chain only for events passing `predicate`; others go past it. */
   filter(predicate: Filter<C>, ...middleware: Middleware<C>[]): Composer<C> {
-    const child = new Composer<C>(this.settings, ...middleware);
+    const child = new Composer<C>(this.settings, ...this.guard("filter", middleware));
     const run = child.middleware();
     this.add((ctx, next) => (predicate(ctx) ? run(ctx, next) : next()));
     return child;
   }
 
   /**
-   * Handles events of one kind (`"message"`, `"join"`, `"leave"`) or passing a
-   * predicate. Replayed events are included: `on` is for recorders too.
+   * Listens to events of one kind (`"message"`, `"join"`, `"leave"`, or
+   * `"event"` for all) or passing a predicate. The listener runs, then the
+   * returned sub-chain, then the rest of the chain: a listener never stops
+   * other handlers. Replayed events and the bot's own messages only when
+   * `options` ask for them.
+   *
+   * @example bot.on("join", (ctx) => ctx.reply(`welcome ${ctx.from}`))
+   * @example bot.on((ctx) => ctx.direct).command("secret", {}, (ctx) => ctx.reply("psst"))
    */
-  on(kind: string | Filter<C>, ...middleware: Middleware<C>[]): Composer<C> {
-    const predicate: Filter<C> = typeof kind === "string" ? (ctx) => ctx.kind === kind : kind;
-    return this.filter(predicate, ...middleware);
+  on(
+    kind: EventName | Filter<C>,
+    listener?: Listener<C>,
+    options: ListenOptions = {},
+  ): Composer<C> {
+    const replayed = options.replayed === true;
+    const own = options.own ?? this.settings.ownMessages ?? false;
+    const byKind: Filter<C> =
+      typeof kind === "function"
+        ? kind
+        : kind === "event"
+          ? () => true
+          : (ctx) => ctx.kind === kind;
+    const predicate: Filter<C> = (ctx) =>
+      (!ctx.replayed || replayed) && (!ctx.own || own) && byKind(ctx);
+    if (listener === undefined) return this.filter(predicate);
+    const label = typeof kind === "string" ? kind : "on";
+    const [guarded] = this.guard(label, [
+      async (ctx: C) => {
+        await listener(ctx);
+      },
+    ]);
+    return this.filter(predicate, async (ctx, next) => {
+      await guarded!(ctx, done);
+      await next();
+    });
   }
 
   /**
    * Handles messages whose body matches `pattern` (a RegExp, or a text
    * matched case-insensitively as a whole word anywhere). Captures land in
-   * `ctx.match`.
+   * `ctx.match`. Live messages of others only, unless `options` say; a
+   * handler that matched ends the chain for that event unless it calls `next`.
    *
-   * @example bot.hears(/^hello (\w+)/i, (ctx) => ctx.reply(`hi ${ctx.match![1]}`))
+   * @example bot.hears(/^hello (\w+)/i, (ctx) => ctx.reply(`hi ${ctx.match[1]}`))
    */
   hears(
     pattern: RegExp | string,
-    ...args: [...Middleware<C>[]] | [RespondOptions, ...Middleware<C>[]]
-  ): Composer<C> {
-    const [options, middleware] = splitOptions<C>(args);
+    ...args: [...Middleware<HearsContext<C>>[]] | [RespondOptions, ...Middleware<HearsContext<C>>[]]
+  ): Composer<HearsContext<C>> {
+    const [options, middleware] = splitOptions<HearsContext<C>>(args);
     const regex = typeof pattern === "string" ? textPattern(pattern) : pattern;
-    return this.filter(
-      (ctx) => {
-        if (!respondsTo(ctx, options)) return false;
-        const match = ctx.body!.match(regex);
-        if (match === null) return false;
-        ctx.match = match;
-        return true;
-      },
-      ...middleware,
-    );
+    const key = `hears\u0000${hearsIds++}`;
+    const cooldown = options.cooldown;
+    const child = new Composer<C>(this.settings, ...this.guard(`hears ${regex}`, middleware));
+    const run = child.middleware();
+    this.add((ctx, next) => {
+      if (!respondsTo(ctx, options, this.settings)) return next();
+      const match = ctx.body!.match(regex);
+      if (match === null) return next();
+      if (cooldown !== undefined && this.settings.cooldowns.take(key, cooldown, ctx) > 0) {
+        return Promise.resolve();
+      }
+      ctx.match = match;
+      return run(ctx, next);
+    });
+    return child as unknown as Composer<HearsContext<C>>;
   }
 
   /**
@@ -166,19 +257,31 @@ export class Composer<C extends ChainContext> {
    * handler runs; a usage error is answered with the command's usage line.
    *
    * @example bot.command("roll", { args: "<sides:int>", help: "roll a die" }, (ctx) =>
-   *   ctx.reply(String(1 + Math.floor(Math.random() * ctx.command!.args.sides))))
+   *   ctx.reply(String(1 + Math.floor(Math.random() * ctx.command.args.sides))))
    */
-  command(name: string, spec: CommandSpec, ...middleware: Middleware<C>[]): Composer<C> {
+  command<const S extends CommandSpec>(
+    name: string,
+    spec: S,
+    ...middleware: Middleware<CommandContext<C, ArgsOf<S>>>[]
+  ): Composer<CommandContext<C, ArgsOf<S>>>;
+  command(
+    name: string,
+    ...middleware: Middleware<CommandContext<C>>[]
+  ): Composer<CommandContext<C>>;
+  command(name: string, ...rest: unknown[]): Composer<CommandContext<C>> {
+    const first = rest[0];
+    const spec = (typeof first === "object" && first !== null ? first : {}) as CommandSpec;
+    const middleware = (typeof first === "object" ? rest.slice(1) : rest) as Middleware<C>[];
     const command = this.settings.commands.register(name, spec);
-    const child = new Composer<C>(this.settings, ...middleware);
+    const child = new Composer<C>(this.settings, ...this.guard(`command ${name}`, middleware));
     const run = child.middleware();
     const group = this.lastGroup ?? this.addCommandGroup();
     const entry = (ctx: C, line: CommandLine, next: NextFunction) => {
-      if (!respondsTo(ctx, spec)) return next();
+      if (!respondsTo(ctx, spec, this.settings)) return next();
       return this.runCommand(command, line.rest, ctx, () => run(ctx, next));
     };
     for (const n of command.names) group.table.set(n, entry);
-    return child;
+    return child as unknown as Composer<CommandContext<C>>;
   }
 
   private addCommandGroup(): CommandGroup<C> {
@@ -201,7 +304,7 @@ export class Composer<C extends ChainContext> {
   ): Promise<void> {
     const { permission, cooldown } = command.spec;
     if (permission !== undefined && !isPermitted(permission, ctx.from, this.settings)) {
-      await ctx.reply(`!${command.name}: not allowed for ${ctx.from}`);
+      await ctx.reply(`${this.settings.prefix}${command.name}: not allowed for ${ctx.from}`);
       return;
     }
     const parsed = parseCommandLine(command, rest);
@@ -226,11 +329,12 @@ function splitOptions<C>(
   return [{}, args as Middleware<C>[]];
 }
 
-function respondsTo(ctx: ChainContext, options: RespondOptions): boolean {
+function respondsTo(ctx: ChainContext, options: RespondOptions, settings: ChainSettings): boolean {
   return (
     ctx.kind === "message" &&
     typeof ctx.body === "string" &&
-    (!ctx.replayed || options.replayed === true)
+    (!ctx.replayed || options.replayed === true) &&
+    (!ctx.own || (options.own ?? settings.ownMessages ?? false))
   );
 }
 
@@ -253,7 +357,14 @@ function isPermitted(
 ): boolean {
   if (permission === "admin") return settings.isAdmin(from);
   if (permission.admins === true && settings.isAdmin(from)) return true;
-  return permission.allow?.some((id) => id.toLowerCase() === from) ?? false;
+  return permission.allow?.some((id) => sameId(id, from)) ?? false;
+}
+
+/** `alice` (no domain) or `alice@localhost` matches the full ID `alice@localhost`, any case. */
+export function sameId(configured: string, full: string): boolean {
+  const c = configured.toLowerCase();
+  const f = full.toLowerCase();
+  return c === f || (!c.includes("@") && f.startsWith(`${c}@`));
 }
 
 function textPattern(text: string): RegExp {

@@ -1,14 +1,36 @@
+import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
 import type {
   BotApi,
+  Chain,
+  Context,
   EventContext,
+  EveryOptions,
   Handler,
   HandlerContexts,
   HandlerName,
   HandlerOptions,
+  HistoryEvent,
+  HistoryQuery,
   Log,
+  TickContext,
+  Timer,
 } from "../plugins/api.ts";
+import { CommandRegistry } from "../plugins/commands.ts";
 import {
+  type ChainSettings,
+  type EventName,
+  type Filter,
+  type Listener,
+  type ListenOptions,
+  sameId,
+} from "../plugins/composer.ts";
+import { Cooldowns } from "../plugins/cooldown.ts";
+import helpPlugin, { helpOptions } from "../plugins/help.ts";
+import { PluginHost, type PluginHostBot } from "../plugins/host.ts";
+import { memoryStores, type Store, type StoreFactory, sqliteStores } from "../plugins/store.ts";
+import {
+  DateTime,
   type EventFrame,
   parseName,
   type SentReply,
@@ -56,11 +78,26 @@ export interface BotOptions {
   maxBodyBytes?: number;
   /** Folder that relative plugin paths resolve against (the configuration's). */
   baseDir?: string;
+  /**
+   * Time for plugins: `every` schedules and command cooldowns (default the
+   * system clock). A test harness passes a `ManualClock` and moves it.
+   */
+  pluginClock?: Clock;
+  /** IDs with admin rights over the bot's commands (`alice` or `alice@localhost`). */
+  admins?: readonly string[];
+  /** The text that starts a command (default `!`). */
+  commandPrefix?: string;
+  /**
+   * Plugin stores by plugin name. Default: a table in the cursors' database
+   * when it is a `SqliteCursorStore`, else in memory.
+   */
+  stores?: StoreFactory;
 }
 
 interface Registration {
   name: HandlerName;
-  handler: Handler<HandlerName>;
+  /** An event registration gets the bare `EventContext`; a plugin's chain wraps it. */
+  handler: (ctx: never) => unknown;
   options: HandlerOptions;
   plugin: string;
 }
@@ -83,10 +120,21 @@ export class Bot implements BotApi {
   readonly topics: readonly string[];
   readonly log: Log;
   private fullId: string;
-  private readonly clock: Clock;
+  private readonly runtimeClock: Clock;
   private readonly backoff: BackoffOptions;
-  private readonly registrations: Registration[] = [];
+  /** Time for plugins (`every`, cooldowns). */
+  readonly pluginClock: Clock;
+  /** Command registry, cooldowns and admins shared by every plugin's chain. */
+  readonly chainSettings: ChainSettings;
+  private registrations: Registration[] = [];
   private readonly stopHooks: (() => unknown)[] = [];
+  private readonly startHooks: (() => unknown)[] = [];
+  private startHooksRan = false;
+  private readonly hosts: PluginHost[] = [];
+  private ownHost: PluginHost | undefined;
+  private readonly stores: StoreFactory;
+  private readonly hostBot: PluginHostBot;
+  private domain: string | undefined;
   private readonly syncs = new Map<string, TopicSync>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bucket: TokenBucket;
@@ -104,12 +152,27 @@ export class Bot implements BotApi {
     this.fullId = options.id;
     this.topics = options.topics;
     this.log = options.log ?? silentLog;
-    this.clock = options.clock ?? systemClock;
+    this.runtimeClock = options.clock ?? systemClock;
+    this.pluginClock = options.pluginClock ?? systemClock;
+    const admins = options.admins ?? [];
+    const pluginClock = this.pluginClock;
+    this.chainSettings = {
+      prefix: options.commandPrefix ?? "!",
+      commands: new CommandRegistry(),
+      cooldowns: new Cooldowns(() => pluginClock.now()),
+      isAdmin: (id) => admins.some((admin) => sameId(admin, id)),
+      ownMessages: options.ownMessages ?? false,
+    };
+    const cursors = options.cursors as { database?: unknown };
+    this.stores =
+      options.stores ??
+      (cursors.database instanceof Database ? sqliteStores(cursors.database) : memoryStores());
+    this.hostBot = this.makeHostBot();
     this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
     this.errorHandler = (error) => this.log.error(error.message);
-    this.bucket = new TokenBucket(this.clock, 10, 10);
+    this.bucket = new TokenBucket(this.runtimeClock, 10, 10);
     this.outbox = new Outbox({
-      clock: this.clock,
+      clock: this.runtimeClock,
       bucket: this.bucket,
       connection: () => this.whenConnected(),
       maxBodyBytes: options.maxBodyBytes,
@@ -130,24 +193,167 @@ export class Bot implements BotApi {
     this.errorHandler = handler;
   }
 
-  on<N extends HandlerName>(name: N, handler: Handler<N>, options: HandlerOptions = {}): void {
-    this.register(name, handler, options, "bot");
+  // ----------------------------------------------------------- plugin API --
+  // The bot's own members act as a plugin named "bot" (handy in tests and
+  // small scripts); configured plugins each get a view from `forPlugin`.
+
+  /** A view for one plugin: its own chain, store, timers and log; errors name it. */
+  forPlugin(plugin: string, log: Log = this.log): BotApi {
+    const host = new PluginHost(this.hostBot, plugin, log);
+    this.hosts.push(host);
+    return host;
   }
 
-  /** A view for one plugin: its handlers are reported under its name. */
-  forPlugin(plugin: string, log: Log = this.log): BotApi {
+  private get self(): PluginHost {
+    this.ownHost ??= this.forPlugin("bot") as PluginHost;
+    return this.ownHost;
+  }
+
+  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  on(
+    kind: EventName | Filter<Context>,
+    listener?: Listener<Context>,
+    options?: ListenOptions,
+  ): Chain;
+  on(
+    kind: EventName | "gap" | "status" | Filter<Context>,
+    listener?: (ctx: never) => unknown,
+    options: ListenOptions = {},
+  ): Chain | undefined {
+    // biome-ignore lint/suspicious/noExplicitAny: forwards either overload unchanged
+    return (this.self.on as any)(kind, listener, options);
+  }
+
+  get use(): Chain["use"] {
+    return this.self.use;
+  }
+
+  get filter(): Chain["filter"] {
+    return this.self.filter;
+  }
+
+  get hears(): Chain["hears"] {
+    return this.self.hears;
+  }
+
+  get command(): Chain["command"] {
+    return this.self.command;
+  }
+
+  every(schedule: string, fn: (tick: TickContext) => unknown, options?: EveryOptions): Timer {
+    return this.self.every(schedule, fn, options);
+  }
+
+  get clock(): Clock {
+    return this.pluginClock;
+  }
+
+  get store(): Store {
+    return this.self.store;
+  }
+
+  get commands(): BotApi["commands"] {
+    return this.chainSettings.commands;
+  }
+
+  get prefix(): string {
+    return this.chainSettings.prefix;
+  }
+
+  isAdmin(id: string): boolean {
+    return this.chainSettings.isAdmin(id);
+  }
+
+  dm(id: string, text: string): Promise<SentReply[]> {
+    return this.self.dm(id, text);
+  }
+
+  /** Past events of `topic`, through the connection (waits for one). */
+  async history(topic: string, query: HistoryQuery = {}): Promise<HistoryEvent[]> {
+    const connection = await this.whenConnected();
+    const full = this.domain === undefined ? topic : parseName(topic, this.domain).full;
+    const selector =
+      query.after !== undefined
+        ? { after: query.after }
+        : query.since !== undefined
+          ? { since: DateTime.fromDate(query.since) }
+          : { last: query.last ?? 20 };
+    const reply = await connection.request({
+      type: "history",
+      topic: full,
+      ...selector,
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+    });
+    return reply.events.map((e) => ({
+      topic: e.topic,
+      seq: e.seq,
+      at: e.at.toDate(),
+      from: e.from,
+      kind: e.kind,
+      body: e.body ?? "",
+    }));
+  }
+
+  /** Runs `fn` once, when the bot is first connected. */
+  onStart(fn: () => unknown): void {
+    this.startHooks.push(fn);
+    if (this.startHooksRan) void this.runHook(fn, "a start hook");
+  }
+
+  private makeHostBot(): PluginHostBot {
     const bot = this;
     return {
       get id() {
         return bot.id;
       },
       topics: this.topics,
-      log,
-      on: (name, handler, options = {}) => this.register(name, handler, options, plugin),
+      pluginClock: this.pluginClock,
+      chainSettings: this.chainSettings,
+      get started() {
+        return bot.running !== undefined;
+      },
+      register: (name, handler, options, plugin) => this.register(name, handler, options, plugin),
+      unregister: (plugin) => {
+        this.registrations = this.registrations.filter((r) => r.plugin !== plugin);
+      },
       send: (topic, text) => this.send(topic, text),
-      onStop: (cleanup) => this.onStop(cleanup),
+      history: (topic, query) => this.history(topic, query),
+      store: (plugin) => this.stores(plugin),
+      report: (error) => this.report(error),
+      pluginError: (plugin, registration, ctx, error) => {
+        const where = ctx as { topic?: unknown; seq?: unknown } | undefined;
+        this.report(
+          new HandlerError(
+            this.id,
+            plugin,
+            registration,
+            typeof where?.topic === "string" && typeof where.seq === "number"
+              ? { topic: where.topic, seq: where.seq }
+              : undefined,
+            error,
+          ),
+        );
+      },
+      onStart: (fn) => this.onStart(fn),
+      onStop: (fn) => this.onStop(fn),
       resolve: (path) => this.resolve(path),
     };
+  }
+
+  private async runHook(fn: () => unknown, what: string): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      this.report(new RuntimeError(`${this.id}: ${what} failed`, error));
+    }
+  }
+
+  /** `!help` comes with the first command unless a plugin brought its own. */
+  private addImplicitHelp(): void {
+    const commands = this.chainSettings.commands;
+    if (commands.list().length === 0 || commands.find("help") !== undefined) return;
+    if (this.hosts.some((h) => h.name === "help")) return;
+    void helpPlugin.setup(this.forPlugin("help"), helpOptions.parse({}));
   }
 
   resolve(path: string): string {
@@ -167,9 +373,12 @@ export class Bot implements BotApi {
 
   /** Starts the connect loop; resolves at once (watch `status`). */
   start(): void {
-    this.running ??= this.run().catch((error) =>
+    if (this.running !== undefined) return;
+    this.addImplicitHelp();
+    this.running = this.run().catch((error) =>
       this.report(new RuntimeError(`${this.options.id}: connect loop failed`, error)),
     );
+    for (const host of this.hosts) host.startTimers();
   }
 
   /** Finishes in-flight handlers, persists cursors, closes. Idempotent. */
@@ -188,19 +397,17 @@ export class Bot implements BotApi {
   private async shutdown(): Promise<void> {
     this.draining = true;
     this.abort.abort();
+    // No schedule fires from now on; runs in progress are awaited below.
+    const timers = Promise.all(this.hosts.map((h) => h.stopTimers()));
     // No reconnect will come: sends waiting for one must not hold up the stop.
     if (!this.connection?.isOpen) this.rejectWaiters("the bot is stopping");
     await this.idle();
     this.connection?.close("the bot is stopping");
     this.rejectWaiters("the bot is stopping");
     await this.running;
-    for (const hook of this.stopHooks) {
-      try {
-        await hook();
-      } catch (error) {
-        this.report(new RuntimeError(`${this.id}: a stop hook failed`, error));
-      }
-    }
+    await timers;
+    for (const hook of this.stopHooks) await this.runHook(hook, "a stop hook");
+    for (const host of this.hosts) host.release();
     this.options.cursors.close();
     this.setStatus({ type: "stopped" });
   }
@@ -248,7 +455,7 @@ export class Bot implements BotApi {
         delay,
         reason,
       });
-      await sleep(this.clock, delay, this.abort.signal);
+      await sleep(this.runtimeClock, delay, this.abort.signal);
     }
   }
 
@@ -266,7 +473,7 @@ export class Bot implements BotApi {
       attempt,
     });
     const connection = await Connection.open(this.options.dialer, {
-      clock: this.clock,
+      clock: this.runtimeClock,
       keepalive: this.options.keepalive,
       onEvent: (event) => this.onEvent(event),
       onClose: (reason) => closed(reason),
@@ -286,6 +493,7 @@ export class Bot implements BotApi {
       return { welcomed: false, reason: describeCause(error) };
     }
     this.fullId = welcome.id;
+    this.domain = welcome.server;
     this.bucket.configure(welcome.limits.rate, welcome.limits.burst);
     this.createSyncs(welcome.server);
     this.connection = connection;
@@ -302,6 +510,12 @@ export class Bot implements BotApi {
       connection.close("catch-up failed");
     });
     for (const waiter of this.waiters.splice(0)) waiter.resolve(connection);
+    if (!this.startHooksRan) {
+      this.startHooksRan = true;
+      void (async () => {
+        for (const hook of this.startHooks) await this.runHook(hook, "a start hook");
+      })();
+    }
     const reason = await whenClosed;
     this.connection = undefined;
     if (this.draining) this.rejectWaiters("the bot is stopping");
@@ -346,7 +560,7 @@ export class Bot implements BotApi {
           if (!(error instanceof RequestError && error.code === "rate_limited") || attempt >= 10) {
             throw error;
           }
-          await sleep(this.clock, 100 * attempt, this.abort.signal);
+          await sleep(this.runtimeClock, 100 * attempt, this.abort.signal);
         }
       }
     };
@@ -460,11 +674,11 @@ export class Bot implements BotApi {
 
   private async invoke(
     r: Registration,
-    ctx: HandlerContexts[HandlerName],
+    ctx: EventContext | HandlerContexts["gap" | "status"],
     where?: { topic: string; seq: number },
   ): Promise<void> {
     try {
-      await r.handler(ctx);
+      await (r.handler as (ctx: unknown) => unknown)(ctx);
     } catch (error) {
       this.report(new HandlerError(this.id, r.plugin, r.name, where, error));
     }
@@ -478,7 +692,7 @@ export class Bot implements BotApi {
   ): void {
     this.registrations.push({
       name,
-      handler: handler as Handler<HandlerName>,
+      handler,
       options,
       plugin,
     });

@@ -14,22 +14,23 @@ export interface CursorStore {
 
 /** Cursors in `<dir>/state.sqlite` (WAL: a cursor written survives a crash of the process). */
 export class SqliteCursorStore implements CursorStore {
-  private readonly db: Database;
+  /** The state database (plugin stores share it). */
+  readonly database: Database;
   private readonly select;
   private readonly upsert;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "state.sqlite"), { create: true, strict: true });
-    this.db.run("PRAGMA journal_mode = WAL");
-    this.db.run("PRAGMA synchronous = NORMAL");
-    this.db.run(
+    this.database = new Database(join(dir, "state.sqlite"), { create: true, strict: true });
+    this.database.run("PRAGMA journal_mode = WAL");
+    this.database.run("PRAGMA synchronous = NORMAL");
+    this.database.run(
       "CREATE TABLE IF NOT EXISTS cursors (topic TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
     );
-    this.select = this.db.query<{ seq: number }, [string]>(
+    this.select = this.database.query<{ seq: number }, [string]>(
       "SELECT seq FROM cursors WHERE topic = ?",
     );
-    this.upsert = this.db.query<unknown, [string, number]>(
+    this.upsert = this.database.query<unknown, [string, number]>(
       "INSERT INTO cursors (topic, seq) VALUES (?1, ?2) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
     );
   }
@@ -43,7 +44,7 @@ export class SqliteCursorStore implements CursorStore {
   }
 
   close(): void {
-    this.db.close();
+    this.database.close();
   }
 }
 

@@ -1,0 +1,326 @@
+/**
+ * One plugin's view of its bot (`BotApi`): its own middleware chain, store,
+ * log and timers, over the bot's shared command registry, cooldowns and
+ * connection. The bot runs each plugin's chain for every event, in the
+ * order the plugins were set up; `release` drops all of a plugin's
+ * handlers and timers at once.
+ */
+import type { SentReply } from "../protocol/index.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type {
+  BotApi,
+  Chain,
+  Context,
+  EventContext,
+  EveryOptions,
+  Handler,
+  HandlerName,
+  HandlerOptions,
+  HistoryEvent,
+  HistoryQuery,
+  Log,
+  TickContext,
+  Timer,
+} from "./api.ts";
+import type { CommandRegistry } from "./commands.ts";
+import {
+  type ChainSettings,
+  Composer,
+  type EventName,
+  type Filter,
+  type Listener,
+  type ListenOptions,
+} from "./composer.ts";
+import { parseSchedule, ScheduledTimer } from "./schedule.ts";
+import type { Store } from "./store.ts";
+
+/** What a plugin view needs from its bot. */
+export interface PluginHostBot {
+  readonly id: string;
+  readonly topics: readonly string[];
+  readonly pluginClock: Clock;
+  /** Shared by every plugin of the bot: one registry, one set of cooldowns. */
+  readonly chainSettings: ChainSettings;
+  register<N extends HandlerName>(
+    name: N,
+    handler: Handler<N>,
+    options: HandlerOptions,
+    plugin: string,
+  ): void;
+  unregister(plugin: string): void;
+  send(topic: string, text: string): Promise<SentReply[]>;
+  history(topic: string, query?: HistoryQuery): Promise<HistoryEvent[]>;
+  store(plugin: string): Store;
+  report(error: Error): void;
+  pluginError(plugin: string, registration: string, ctx: unknown, error: unknown): void;
+  onStart(fn: () => unknown): void;
+  onStop(fn: () => unknown): void;
+  resolve(path: string): string;
+  /** Whether the bot's `start` was called (timers run from then on). */
+  readonly started: boolean;
+}
+
+export class PluginHost implements BotApi {
+  readonly chain: Composer<Context>;
+  readonly store: Store;
+  private readonly timers = new Set<ScheduledTimer>();
+  private readonly ticks = new Set<Promise<void>>();
+  private attached = false;
+  private released = false;
+
+  constructor(
+    private readonly bot: PluginHostBot,
+    readonly name: string,
+    readonly log: Log,
+  ) {
+    this.store = bot.store(name);
+    this.chain = new Composer<Context>({
+      ...bot.chainSettings,
+      report: (error, registration, ctx) => bot.pluginError(name, registration, ctx, error),
+    });
+  }
+
+  get id(): string {
+    return this.bot.id;
+  }
+
+  get topics(): readonly string[] {
+    return this.bot.topics;
+  }
+
+  get clock(): Clock {
+    return this.bot.pluginClock;
+  }
+
+  get commands(): Pick<CommandRegistry, "find" | "list" | "suggest"> {
+    return this.bot.chainSettings.commands;
+  }
+
+  get prefix(): string {
+    return this.bot.chainSettings.prefix;
+  }
+
+  isAdmin(id: string): boolean {
+    return this.bot.chainSettings.isAdmin(id);
+  }
+
+  // --------------------------------------------------------------- chain --
+
+  /** Registers the plugin's chain with the bot on first use. */
+  private attach(): Composer<Context> {
+    if (!this.attached && !this.released) {
+      this.attached = true;
+      this.bot.register(
+        "event",
+        (ctx) => this.dispatch(ctx),
+        { replayed: true, own: true },
+        this.name,
+      );
+    }
+    return this.chain;
+  }
+
+  /** Runs the plugin's chain for one event, with a context of its own. */
+  dispatch(event: EventContext): Promise<void> {
+    return this.chain.run(new PluginContext(event, this));
+  }
+
+  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  on(
+    kind: EventName | Filter<Context>,
+    listener?: Listener<Context>,
+    options?: ListenOptions,
+  ): Chain;
+  on(
+    kind: EventName | "gap" | "status" | Filter<Context>,
+    listener?: (ctx: never) => unknown,
+    options: ListenOptions = {},
+  ): Chain | undefined {
+    if (kind === "gap" || kind === "status") {
+      if (listener !== undefined && !this.released) {
+        this.bot.register(kind, listener as Handler<typeof kind>, options, this.name);
+      }
+      return undefined;
+    }
+    return this.attach().on(kind, listener as Listener<Context> | undefined, options);
+  }
+
+  get use(): Chain["use"] {
+    const chain = this.attach();
+    return chain.use.bind(chain);
+  }
+
+  get filter(): Chain["filter"] {
+    const chain = this.attach();
+    return chain.filter.bind(chain);
+  }
+
+  get hears(): Chain["hears"] {
+    const chain = this.attach();
+    return chain.hears.bind(chain);
+  }
+
+  get command(): Chain["command"] {
+    const chain = this.attach();
+    return chain.command.bind(chain) as Chain["command"];
+  }
+
+  // ------------------------------------------------------------- timers --
+
+  every(schedule: string, fn: (tick: TickContext) => unknown, options: EveryOptions = {}): Timer {
+    const parsed = parseSchedule(schedule, options.timezone);
+    let running = false;
+    const timer = new ScheduledTimer(parsed, this.clock, (at) => {
+      if (running) {
+        this.log.warn(
+          `${parsed.description}: the previous run is still going, skipping ${at.toISOString()}`,
+        );
+        return;
+      }
+      running = true;
+      const tick: TickContext = {
+        bot: this,
+        at,
+        store: this.store,
+        log: this.log,
+        send: (topic, text) => this.send(topic, text),
+      };
+      const run = (async () => {
+        try {
+          await fn(tick);
+        } catch (error) {
+          this.bot.pluginError(this.name, parsed.description, undefined, error);
+        } finally {
+          running = false;
+        }
+      })();
+      this.ticks.add(run);
+      void run.then(() => this.ticks.delete(run));
+    });
+    this.timers.add(timer);
+    if (this.bot.started && !this.released) timer.start();
+    return {
+      get next() {
+        return timer.next;
+      },
+      stop: () => {
+        timer.stop();
+        this.timers.delete(timer);
+      },
+    };
+  }
+
+  /** Arms the plugin's timers (the bot started). */
+  startTimers(): void {
+    if (this.released) return;
+    for (const timer of this.timers) timer.start();
+  }
+
+  /** Stops the timers; resolves when runs in progress have finished. */
+  async stopTimers(): Promise<void> {
+    for (const timer of this.timers) timer.stop();
+    this.timers.clear();
+    while (this.ticks.size > 0) await Promise.all([...this.ticks]);
+  }
+
+  /** Drops every handler, command route and timer of the plugin. */
+  release(): void {
+    this.released = true;
+    for (const timer of this.timers) timer.stop();
+    this.timers.clear();
+    this.chain.clear();
+    this.bot.unregister(this.name);
+  }
+
+  // ----------------------------------------------------------- messaging --
+
+  send(topic: string, text: string): Promise<SentReply[]> {
+    return this.bot.send(topic, text);
+  }
+
+  dm(id: string, text: string): Promise<SentReply[]> {
+    return this.bot.send(fullId(id, this.bot.id), text);
+  }
+
+  history(topic: string, query?: HistoryQuery): Promise<HistoryEvent[]> {
+    return this.bot.history(topic, query);
+  }
+
+  onStart(fn: () => unknown): void {
+    this.bot.onStart(fn);
+  }
+
+  onStop(cleanup: () => unknown): void {
+    this.bot.onStop(cleanup);
+  }
+
+  resolve(path: string): string {
+    return this.bot.resolve(path);
+  }
+}
+
+/** `bob` is `bob@<domain of the bot>`. */
+export function fullId(id: string, botId: string): string {
+  if (id.includes("@")) return id;
+  const at = botId.indexOf("@");
+  return at < 0 ? id : `${id}${botId.slice(at)}`;
+}
+
+/** An event as one plugin sees it. */
+class PluginContext implements Context {
+  readonly bot: BotApi;
+  readonly topic: string;
+  readonly seq: number;
+  readonly at: Date;
+  readonly from: string;
+  readonly kind: EventContext["kind"];
+  readonly body: string;
+  readonly contentType: string | undefined;
+  readonly data: Uint8Array | undefined;
+  readonly replayed: boolean;
+  readonly own: boolean;
+  readonly tracked: boolean;
+  readonly direct: boolean;
+  readonly store: Store;
+  readonly log: Log;
+  match: RegExpMatchArray | undefined;
+  command: Context["command"];
+  private readonly event: EventContext;
+  private readonly host: PluginHost;
+
+  constructor(event: EventContext, host: PluginHost) {
+    this.event = event;
+    this.host = host;
+    this.bot = host;
+    this.topic = event.topic;
+    this.seq = event.seq;
+    this.at = event.at;
+    this.from = event.from;
+    this.kind = event.kind;
+    this.body = event.body;
+    this.contentType = event.contentType;
+    this.data = event.data;
+    this.replayed = event.replayed;
+    this.own = event.own;
+    this.tracked = event.tracked;
+    this.direct = event.direct;
+    this.store = host.store;
+    this.log = host.log;
+  }
+
+  reply(text: string): Promise<SentReply[]> {
+    return this.event.reply(text);
+  }
+
+  send(topic: string, text: string): Promise<SentReply[]> {
+    return this.host.send(topic, text);
+  }
+
+  dm(id: string, text: string): Promise<SentReply[]> {
+    return this.host.dm(id, text);
+  }
+
+  history(query?: HistoryQuery): Promise<HistoryEvent[]> {
+    return this.host.history(this.topic, query);
+  }
+}
