@@ -163,7 +163,7 @@ export class Runner {
       keepalive: { interval: c.keepalive.interval * 1000, timeout: c.keepalive.timeout * 1000 },
       log,
       baseDir: this.loaded.dir,
-      ...(this.options.pluginClock === undefined ? {} : { pluginClock: this.options.pluginClock }),
+      pluginClock: this.options.pluginClock,
     });
     bot.catch((error) => {
       log.error(describeCause(error));

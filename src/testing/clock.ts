@@ -19,9 +19,20 @@ export class HarnessClock extends ManualClock {
     super(start);
   }
 
-  /** Moves plugin time forward, firing due timers in order, then waits for the bots to settle. */
+  /**
+   * Moves plugin time forward by `ms`, one due time at a time: the timers
+   * due then fire, and what they started settles before time moves on (as
+   * with real time, where a run is over long before the next is due).
+   */
   override async advance(ms: number): Promise<void> {
-    super.advance(ms);
+    const end = this.now() + ms;
+    for (;;) {
+      const soonest = this.pending()[0];
+      if (soonest === undefined || this.now() + soonest > end) break;
+      super.advance(soonest);
+      await this.settle();
+    }
+    super.advance(end - this.now());
     await this.settle();
   }
 }

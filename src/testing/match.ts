@@ -98,10 +98,9 @@ export function matches(
   return true;
 }
 
-/** `{ from: "greeter", body: /Welcome/ }` as a failure message shows it. */
+/** `message { from: "greeter", body: /Welcome/ }`: a match as failure messages show it. */
 export function describeMatch(match: EventMatch): string {
   const parts: string[] = [];
-  if (match.kind !== undefined && match.kind !== "message") parts.push(`kind: ${match.kind}`);
   if (match.topic !== undefined) parts.push(`topic: ${JSON.stringify(match.topic)}`);
   if (match.from !== undefined) parts.push(`from: ${JSON.stringify(match.from)}`);
   if (match.body !== undefined) {
@@ -109,6 +108,7 @@ export function describeMatch(match: EventMatch): string {
       `body: ${typeof match.body === "string" ? JSON.stringify(match.body) : String(match.body)}`,
     );
   }
-  const kind = match.kind === undefined || match.kind === "message" ? "message" : "event";
-  return parts.length === 0 ? `any ${kind}` : `a ${kind} { ${parts.join(", ")} }`;
+  const kind = match.kind ?? "message";
+  const what = kind === "any" ? "event" : kind === "message" ? "message" : `${kind} event`;
+  return parts.length === 0 ? what : `${what} { ${parts.join(", ")} }`;
 }

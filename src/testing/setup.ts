@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { type LoadedConfig, loadConfig, parseConfig } from "../config/load.ts";
 import { type BotConfig, botSchema, type Config } from "../config/schema.ts";
-import type { Plugin } from "../plugins/api.ts";
+import { installPlugin, type Plugin } from "../plugins/api.ts";
 import { isBuiltin } from "../plugins/builtins.ts";
 import { type LoadedPlugin, loadPlugin, PluginLoadError } from "../plugins/loader.ts";
 import type { PreparedBot } from "../runtime/runner.ts";
@@ -82,10 +82,10 @@ async function pluginOf(spec: PluginSpec, where: string): Promise<LoadedPlugin> 
     const path = isBuiltin(use) || isAbsolute(use) ? use : resolve(use);
     return loadPlugin({ use: path, ...(options === undefined ? {} : { with: options }) }, where);
   }
-  const plugin: Plugin<unknown> = typeof use === "function" ? { setup: use } : use;
+  const given: Plugin<unknown> = typeof use === "function" ? { setup: use } : use;
   let checked: unknown = options ?? {};
-  if (plugin.options !== undefined) {
-    const result = plugin.options.safeParse(checked);
+  if (given.options !== undefined) {
+    const result = given.options.safeParse(checked);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const key = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
@@ -93,7 +93,12 @@ async function pluginOf(spec: PluginSpec, where: string): Promise<LoadedPlugin> 
     }
     checked = result.data;
   }
-  return { name: plugin.name ?? where.slice(where.indexOf("plugins")), plugin, options: checked };
+  // Its setup installs the whole plugin: `start` and `stop` are hooked too.
+  const plugin: Plugin<unknown> = {
+    ...given,
+    setup: (bot, options) => installPlugin(given, bot, options),
+  };
+  return { name: given.name ?? where.slice(where.indexOf("plugins")), plugin, options: checked };
 }
 
 /**

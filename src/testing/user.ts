@@ -175,7 +175,10 @@ export class TestUser {
       const fail = (why: string) => {
         this.host.timers.clear(timer);
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        failure.message = this.describeFailure(`${describeMatch(match)} ${why}`);
+        const what = describeMatch(match);
+        failure.message = this.describeFailure(
+          `${/^[aeiou]/.test(what) ? "an" : "a"} ${what}: it ${why}`,
+        );
         reject(failure);
       };
       const waiter: Waiter = {

@@ -70,7 +70,7 @@ describe("users and expectations", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(
       [
-        'alice waited for a message { from: "echo", body: /evening/ } did not come within 50 ms.',
+        'alice waited for a message { from: "echo", body: /evening/ }: it did not come within 50 ms.',
         "alice received, not matched by an earlier expectation:",
         "  #general * alice joined",
         "  #general * bob joined",
@@ -92,7 +92,7 @@ describe("users and expectations", () => {
       await alice.say("#general", `!echo ${i}`);
       const error = await alice.expectNoMessage({ from: "echo" }).catch((e: Error) => e);
       expect((error as Error).message).toBe(
-        `alice expected no a message { from: "echo" }, but received:\n  #general <echo> ${i}`,
+        `alice expected no message { from: "echo" }, but received:\n  #general <echo> ${i}`,
       );
       await alice.expectMessage({ from: "echo", body: String(i) });
     }
@@ -240,6 +240,50 @@ describe("links and restarts", () => {
     expect(() => h.bot("nobody")).toThrow("no bot nobody (bots: echo@test.local)");
     expect(h.server.port).toBeGreaterThan(0);
     expect(h.server.domain).toBe("test.local");
+  });
+});
+
+describe("the plugin clock", () => {
+  const standup = definePlugin({
+    name: "standup",
+    setup(bot) {
+      bot.every("5m", (tick) => tick.send("#general", `stand-up (${tick.at.toISOString()})`));
+      bot.command("coffee", { cooldown: { seconds: 60, per: "topic" } }, (ctx) =>
+        ctx.reply("coffee time"),
+      );
+    },
+  });
+
+  test("every: moving h.clock fires the schedule, no waiting", async () => {
+    await using h = await createHarness({
+      bots: [{ id: "standup", topics: general, plugins: [standup] }],
+      clockStart: new Date("2026-01-05T09:00:00Z"),
+    });
+    const alice = await h.user("alice");
+    await alice.join("#general");
+    await h.clock.advance(4 * 60_000);
+    await alice.expectNoMessage({ from: "standup" });
+    await h.clock.advance(60_000);
+    await alice.expectMessage({ from: "standup", body: "stand-up (2026-01-05T09:05:00.000Z)" });
+    await h.clock.advance(10 * 60_000);
+    await alice.expectMessage({ body: /09:10/ });
+    await alice.expectMessage({ body: /09:15/ });
+    await alice.expectNoMessage({ from: "standup" });
+  });
+
+  test("a command cooldown counts plugin time", async () => {
+    await using h = await createHarness({
+      bots: [{ id: "standup", topics: general, plugins: [standup] }],
+    });
+    const alice = await h.user("alice");
+    await alice.join("#general");
+    await alice.say("#general", "!coffee");
+    await alice.expectMessage({ body: "coffee time" });
+    await alice.say("#general", "!coffee");
+    await alice.expectNoMessage({ from: "standup" });
+    await h.clock.advance(60_000);
+    await alice.say("#general", "!coffee");
+    await alice.expectMessage({ body: "coffee time" });
   });
 });
 
