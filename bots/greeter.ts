@@ -1,7 +1,7 @@
 /**
- * An example plugin: greets whoever joins a channel and answers `!hello`.
- * Live events only (the runtime skips replayed history for it), never its
- * own messages.
+ * An example plugin: greets whoever joins a channel and answers the
+ * `!hello` command. Live events only (replayed history is skipped), never
+ * its own messages.
  *
  * Configure it with `- use: ./bots/greeter.ts` and optionally
  * `with: { greeting: "Hi" }`.
@@ -24,9 +24,7 @@ export default definePlugin({
       if (ctx.own) return;
       await ctx.reply(`${greeting}, ${local(ctx.from)}! Say !hello to me.`);
     });
-    bot.on("message", async (ctx) => {
-      if (ctx.body.trim() === "!hello") await ctx.reply(`Hello, ${local(ctx.from)}!`);
-    });
+    bot.command("hello", { help: "says hello" }, (ctx) => ctx.reply(`Hello, ${local(ctx.from)}!`));
     bot.on("status", ({ status }) => {
       if (status.type === "connected") bot.log.info(`ready on ${bot.topics.join(", ")}`);
     });

@@ -1,7 +1,9 @@
 /**
  * The `echo` plugin: answers `!echo some text` in a channel with
  * `some text`, and echoes every direct message back to its sender. Live
- * messages only (no answers to replayed history), never its own.
+ * messages only (no answers to replayed history), never its own. A command
+ * word made of the bot's prefix and a name is a command (listed by
+ * `!help`); any other word is matched as written.
  */
 import { z } from "zod";
 import { definePlugin } from "./api.ts";
@@ -28,11 +30,26 @@ export default definePlugin({
   name: "echo",
   options: echoOptions,
   setup(bot, options) {
+    if (options.direct) {
+      bot.on(
+        (ctx) => ctx.direct && ctx.kind === "message" && ctx.body !== "",
+        (ctx) => ctx.reply(ctx.body),
+      );
+    }
+    const name = options.command.startsWith(bot.prefix)
+      ? options.command.slice(bot.prefix.length)
+      : undefined;
+    if (name !== undefined && /^[a-z0-9][a-z0-9_-]{0,31}$/i.test(name)) {
+      // A command: listed by !help; the text is echoed as written (quotes kept).
+      bot.command(name, { args: "<text...>", help: "repeats the text" }, async (ctx) => {
+        if (ctx.direct) return;
+        const text = echoText(ctx.body, ctx.body.slice(0, options.command.length));
+        if (text !== undefined) await ctx.reply(text);
+      });
+      return;
+    }
     bot.on("message", async (ctx) => {
-      if (ctx.direct) {
-        if (options.direct && ctx.body !== "") await ctx.reply(ctx.body);
-        return;
-      }
+      if (ctx.direct) return;
       const text = echoText(ctx.body, options.command);
       if (text !== undefined) await ctx.reply(text);
     });

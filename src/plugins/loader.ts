@@ -7,12 +7,13 @@
 import { pathToFileURL } from "node:url";
 import type { PluginEntry } from "../config/schema.ts";
 import { describeCause } from "../runtime/errors.ts";
-import type { Plugin } from "./api.ts";
+import { installPlugin, type Plugin } from "./api.ts";
 import { BUILTIN_PLUGINS, isBuiltin } from "./builtins.ts";
 
 export interface LoadedPlugin {
   /** The name logs and errors use. */
   name: string;
+  /** Its `setup` also hooks the module's `start` and `stop` to the bot's. */
   plugin: Plugin<unknown>;
   options: unknown;
 }
@@ -66,7 +67,17 @@ export async function loadPlugin(entry: PluginEntry, where: string): Promise<Loa
     }
     options = result.data;
   }
-  return { name, plugin, options };
+  return { name, plugin: withLifecycle(plugin), options };
+}
+
+/** A plugin whose `setup` installs the whole plugin: setup, then start and stop hooked. */
+function withLifecycle(plugin: Plugin<unknown>): Plugin<unknown> {
+  if (plugin.start === undefined && plugin.stop === undefined) return plugin;
+  return {
+    ...(plugin.name === undefined ? {} : { name: plugin.name }),
+    ...(plugin.options === undefined ? {} : { options: plugin.options }),
+    setup: (bot, options) => installPlugin(plugin, bot, options),
+  };
 }
 
 function pluginOf(module: Record<string, unknown>, where: string, path: string): Plugin<unknown> {

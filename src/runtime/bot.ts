@@ -1,20 +1,22 @@
 import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
-import type {
-  BotApi,
-  Chain,
-  Context,
-  EventContext,
-  EveryOptions,
-  Handler,
-  HandlerContexts,
-  HandlerName,
-  HandlerOptions,
-  HistoryEvent,
-  HistoryQuery,
-  Log,
-  TickContext,
-  Timer,
+import {
+  type BotApi,
+  type Chain,
+  type Context,
+  type EventContext,
+  type EveryOptions,
+  type Handler,
+  type HandlerContexts,
+  type HandlerName,
+  type HandlerOptions,
+  type HistoryEvent,
+  type HistoryQuery,
+  installPlugin,
+  type Log,
+  type Plugin,
+  type TickContext,
+  type Timer,
 } from "../plugins/api.ts";
 import { CommandRegistry } from "../plugins/commands.ts";
 import {
@@ -202,6 +204,20 @@ export class Bot implements BotApi {
     const host = new PluginHost(this.hostBot, plugin, log);
     this.hosts.push(host);
     return host;
+  }
+
+  /**
+   * Sets up a plugin on this bot with its options checked by its schema
+   * (defaults applied), its `start` and `stop` hooked. Resolves with the
+   * plugin's view.
+   *
+   * @example await bot.install(echo, { command: "!say" });
+   */
+  async install<O>(plugin: Plugin<O>, options?: unknown, name?: string): Promise<BotApi> {
+    const view = this.forPlugin(name ?? plugin.name ?? "plugin");
+    const checked = plugin.options === undefined ? options : plugin.options.parse(options ?? {});
+    await installPlugin(plugin, view, checked as O);
+    return view;
   }
 
   private get self(): PluginHost {

@@ -1,0 +1,131 @@
+/**
+ * The `responders` plugin: answers declared in YAML, no TypeScript needed.
+ *
+ * ```yaml
+ * - use: responders
+ *   with:
+ *     rules:
+ *       - hears: "/^hi (\\w+)/i"
+ *         reply: "Hello {from.local}! ({1})"
+ *         cooldown: 30
+ *       - command: rules
+ *         help: the channel rules
+ *         reply: "Be nice."
+ *         topics: ["#general"]
+ * ```
+ *
+ * Rules are tried in order and the first that matches answers. Live
+ * messages of others only.
+ */
+import { z } from "zod";
+import { definePlugin } from "./api.ts";
+import type { CooldownSpec } from "./cooldown.ts";
+import { checkTemplate, parsePattern, render } from "./template.ts";
+
+const cooldownSchema = z.union(
+  [
+    z.number().positive(),
+    z
+      .object({
+        seconds: z.number({ error: "expected seconds" }).positive(),
+        per: z.enum(["user", "topic", "global"]).default("topic"),
+      })
+      .strict(),
+  ],
+  { error: 'expected seconds, or { seconds, per: "user" | "topic" | "global" }' },
+);
+
+const ruleSchema = z
+  .object({
+    /** A text (matched as whole words, any case) or a `/regex/flags`. */
+    hears: z.string().min(1).optional(),
+    /** A command name (without the prefix): the rule answers `!name …` and shows in `!help`. */
+    command: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i, { error: "expected a command name like rules" })
+      .optional(),
+    /** `!help` text of a command rule. */
+    help: z.string().optional(),
+    /** The answer: `{from}`, `{from.local}`, `{topic}`, `{topic.name}`, `{body}`, `{1}`, `{name}`, `{args}`. */
+    reply: z.string({ error: "expected a reply text" }),
+    /** Seconds between two answers of this rule per topic, or `{ seconds, per }`. */
+    cooldown: cooldownSchema.optional(),
+    /** Only in these topics (default: everywhere the bot hears). */
+    topics: z.array(z.string()).optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if ((rule.hears === undefined) === (rule.command === undefined)) {
+      ctx.addIssue({ code: "custom", message: "expected exactly one of hears or command" });
+      return;
+    }
+    let pattern: RegExp | string | undefined;
+    if (rule.hears !== undefined) {
+      try {
+        pattern = parsePattern(rule.hears);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["hears"],
+          message: `bad regular expression: ${(error as Error).message}`,
+        });
+        return;
+      }
+    }
+    const problem = checkTemplate(rule.reply, pattern, rule.command !== undefined);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["reply"], message: problem });
+  });
+
+export const respondersOptions = z
+  .object({
+    rules: z.array(ruleSchema, { error: "expected a list of rules" }).min(1, {
+      error: "expected at least one rule",
+    }),
+  })
+  .strict();
+export type RespondersOptions = z.output<typeof respondersOptions>;
+export type ResponderRule = RespondersOptions["rules"][number];
+
+function cooldownOf(rule: ResponderRule): CooldownSpec | undefined {
+  if (rule.cooldown === undefined) return undefined;
+  return typeof rule.cooldown === "number"
+    ? { seconds: rule.cooldown, per: "topic" }
+    : rule.cooldown;
+}
+
+/** `#general` matches `#general@localhost`. */
+export function sameTopic(configured: string, full: string): boolean {
+  const c = configured.toLowerCase();
+  const f = full.toLowerCase();
+  return c === f || (!c.includes("@") && f.startsWith(`${c}@`));
+}
+
+export default definePlugin({
+  name: "responders",
+  options: respondersOptions,
+  setup(bot, { rules }) {
+    for (const rule of rules) {
+      const topics = rule.topics;
+      const chain =
+        topics === undefined
+          ? bot
+          : bot.filter((ctx) => topics.some((t) => sameTopic(t, ctx.topic)));
+      const cooldown = cooldownOf(rule);
+      if (rule.command !== undefined) {
+        chain.command(
+          rule.command,
+          {
+            args: "[text...]",
+            ...(rule.help === undefined ? {} : { help: rule.help }),
+            ...(cooldown === undefined ? {} : { cooldown }),
+          },
+          (ctx) => ctx.reply(render(rule.reply, { ...ctx, args: ctx.command.args.text })),
+        );
+      } else {
+        chain.hears(parsePattern(rule.hears!), cooldown === undefined ? {} : { cooldown }, (ctx) =>
+          ctx.reply(render(rule.reply, ctx)),
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * The `scheduler` plugin: announcements declared in YAML, sent on a cron
+ * expression or every so often.
+ *
+ * ```yaml
+ * - use: scheduler
+ *   with:
+ *     announcements:
+ *       - every: "0 9 * * 1-5"
+ *         timezone: Europe/Paris
+ *         topic: "#general"
+ *         text: stand-up!
+ *       - every: 2h
+ *         topic: "#dev"
+ *         text: stretch your legs
+ * ```
+ */
+import { z } from "zod";
+import { definePlugin } from "./api.ts";
+import { parseSchedule } from "./schedule.ts";
+
+const announcementSchema = z
+  .object({
+    /** A cron expression (`0 9 * * 1-5`) or a duration (`30m`, `2h`, `1d`). */
+    every: z.string({
+      error: 'expected a cron expression like "0 9 * * 1-5" or a duration like "2h"',
+    }),
+    /** IANA time zone of a cron expression (default the process's local time). */
+    timezone: z.string().optional(),
+    /** Where to send it: a channel, or an ID for a direct message. */
+    topic: z.string({ error: 'expected a topic like "#general"' }).min(1),
+    text: z.string({ error: "expected the text to send" }).min(1),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    try {
+      parseSchedule(a.every, a.timezone);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
+    }
+  });
+
+export const schedulerOptions = z
+  .object({
+    announcements: z
+      .array(announcementSchema, { error: "expected a list of announcements" })
+      .min(1, { error: "expected at least one announcement" }),
+  })
+  .strict();
+export type SchedulerOptions = z.output<typeof schedulerOptions>;
+
+export default definePlugin({
+  name: "scheduler",
+  options: schedulerOptions,
+  setup(bot, { announcements }) {
+    for (const a of announcements) {
+      bot.every(a.every, (tick) => tick.send(a.topic, a.text), {
+        ...(a.timezone === undefined ? {} : { timezone: a.timezone }),
+      });
+    }
+    bot.log.info(`${announcements.length} announcement(s) scheduled`);
+  },
+});
