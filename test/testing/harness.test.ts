@@ -336,7 +336,9 @@ describe("close", () => {
     await cycle();
     const baseline = sockets();
     for (let i = 0; i < 10; i++) await cycle();
-    expect(sockets()).toBeLessThanOrEqual(baseline + 2);
+    // One harness's worth (4 socket ends and a listener) may still await
+    // collection; a leak of even one socket a cycle would add 10.
+    expect(sockets()).toBeLessThanOrEqual(baseline + 5);
   });
 });
 
