@@ -60,6 +60,9 @@ export interface PluginHostBot {
   readonly started: boolean;
 }
 
+/** Runs of one schedule that may wait behind a slow one before new ones are skipped. */
+const MAX_QUEUED_RUNS = 100;
+
 export class PluginHost implements BotApi {
   readonly chain: Composer<Context>;
   readonly store: Store;
@@ -169,33 +172,55 @@ export class PluginHost implements BotApi {
 
   every(schedule: string, fn: (tick: TickContext) => unknown, options: EveryOptions = {}): Timer {
     const parsed = parseSchedule(schedule, options.timezone);
-    let running = false;
+    // Runs of one schedule never overlap: a run due while the previous one
+    // is still going waits for it (a bounded number of them), so a clock
+    // moved far ahead in a test sees every run, in order.
+    let tail: Promise<void> | undefined;
+    let queued = 0;
+    const failed = (error: unknown) =>
+      this.bot.pluginError(this.name, parsed.description, undefined, error);
+    /** Calls `fn`; a promise only when it returned one (a synchronous run is over at once). */
+    const invoke = (at: Date): Promise<void> | undefined => {
+      let result: unknown;
+      try {
+        result = fn({
+          bot: this,
+          at,
+          store: this.store,
+          log: this.log,
+          send: (topic, text) => this.send(topic, text),
+        });
+      } catch (error) {
+        failed(error);
+      }
+      if (!(result instanceof Promise)) {
+        queued--;
+        return undefined;
+      }
+      return result.then(
+        () => {
+          queued--;
+        },
+        (error) => {
+          queued--;
+          failed(error);
+        },
+      );
+    };
     const timer = new ScheduledTimer(parsed, this.clock, (at) => {
-      if (running) {
-        this.log.warn(
-          `${parsed.description}: the previous run is still going, skipping ${at.toISOString()}`,
-        );
+      if (queued >= MAX_QUEUED_RUNS) {
+        this.log.warn(`${parsed.description}: runs are piling up, skipping ${at.toISOString()}`);
         return;
       }
-      running = true;
-      const tick: TickContext = {
-        bot: this,
-        at,
-        store: this.store,
-        log: this.log,
-        send: (topic, text) => this.send(topic, text),
-      };
-      const run = (async () => {
-        try {
-          await fn(tick);
-        } catch (error) {
-          this.bot.pluginError(this.name, parsed.description, undefined, error);
-        } finally {
-          running = false;
-        }
-      })();
+      queued++;
+      const run = tail === undefined ? invoke(at) : tail.then(() => invoke(at));
+      if (run === undefined) return;
+      tail = run;
       this.ticks.add(run);
-      void run.then(() => this.ticks.delete(run));
+      void run.then(() => {
+        this.ticks.delete(run);
+        if (tail === run) tail = undefined;
+      });
     });
     this.timers.add(timer);
     if (this.bot.started && !this.released) timer.start();

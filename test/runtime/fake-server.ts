@@ -182,11 +182,15 @@ export class FakeServer {
         if (this.noHistory.has(full)) {
           return reply({ type: "backlog", topic: full, available: false, events: [], more: false });
         }
-        if (!("after" in request)) return error("bad_message", "fake supports after only");
+        if (!("after" in request) && !("last" in request)) {
+          return error("bad_message", "fake supports after and last only");
+        }
         const from = this.retainFrom.get(full) ?? 1;
-        const all = (this.events.get(full) ?? []).filter(
-          (e) => e.seq > request.after && e.seq >= from,
-        );
+        const kept = (this.events.get(full) ?? []).filter((e) => e.seq >= from);
+        const all =
+          "after" in request
+            ? kept.filter((e) => e.seq > request.after)
+            : kept.slice(Math.max(0, kept.length - request.last));
         const limit = Math.min(request.limit ?? this.historyLimit, this.historyLimit);
         const page = all.slice(0, limit);
         return reply({
