@@ -16,11 +16,21 @@ const bot = new Composer<ChainContext>({
   cooldowns: new Cooldowns(),
   isAdmin: () => false,
 });
+// As bots run it: every handler guarded so a throw is reported, not fatal.
+const guarded = new Composer<ChainContext>({
+  prefix: "!",
+  commands: new CommandRegistry(),
+  cooldowns: new Cooldowns(),
+  isAdmin: () => false,
+  report: () => {},
+});
 let handled = 0;
 for (let i = 0; i < 100; i++) {
-  bot.command(`cmd${i}`, { args: "<n:int> [rest...]" }, () => {
-    handled++;
-  });
+  for (const chain of [bot, guarded]) {
+    chain.command(`cmd${i}`, { args: "<n:int> [rest...]" }, () => {
+      handled++;
+    });
+  }
 }
 
 const context = (body: string): ChainContext => ({
@@ -35,6 +45,9 @@ const context = (body: string): ChainContext => ({
 summary(() => {
   bench("dispatch !cmd99 (last of 100 commands)", async () => {
     await bot.run(context("!cmd99 42 some words"));
+  });
+  bench("dispatch !cmd99 with error guards (as bots run it)", async () => {
+    await guarded.run(context("!cmd99 42 some words"));
   });
   bench("dispatch a plain message (no command matches)", async () => {
     await bot.run(context("just chatting"));
