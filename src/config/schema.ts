@@ -95,9 +95,9 @@ export const keepaliveSchema = z
   })
   .strict();
 
-// The hint names the first built-ins only: test/config/load.test.ts and
-// docs/config.md quote this message (the full list is in docs/plugins.md).
-const BUILTIN_HINT = "logger, echo";
+// Every built-in, from the one list the loader uses too. test/config/load.test.ts
+// and docs/config.md quote the message this makes.
+const BUILTIN_HINT = Object.keys(BUILTIN_PLUGINS).join(", ");
 
 const pluginPath = z
   .string({ error: 'expected a built-in plugin name or a path like "./bots/greeter.ts"' })

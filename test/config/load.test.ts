@@ -1,11 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings test ${VAR} interpolation
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { interpolate } from "../../src/config/env.ts";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.ts";
 import { configJsonSchema } from "../../src/config/schema.ts";
+import { BUILTIN_PLUGINS } from "../../src/plugins/builtins.ts";
 import { Runner } from "../../src/runtime/runner.ts";
 
 function problems(text: string, env: Record<string, string> = {}): string[] {
@@ -62,9 +63,20 @@ bots:
       'bots.yaml:6: bots[0].topics: expected a list of topics, got "#general"',
       'bots.yaml:7: bots[0].colour: unknown key "colour"',
       "bots.yaml:10: bots[0].plugins[0].with.dir: expected a folder path, got 3",
-      'bots.yaml:11: bots[0].plugins[1].use: expected a built-in plugin (logger, echo) or a path starting with ./, got "nope"',
+      'bots.yaml:11: bots[0].plugins[1].use: expected a built-in plugin (logger, echo, help, responders, scheduler) or a path starting with ./, got "nope"',
       'bots.yaml:13: bots[0].plugins[2].with.direct: expected true or false, got "yes"',
     ]);
+  });
+
+  test("an unknown plugin name is answered with every built-in", () => {
+    const [line] = problems(`${MINIMAL}    plugins:\n      - use: loger\n`);
+    const names = Object.keys(BUILTIN_PLUGINS);
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    expect(line).toBe(
+      `bots.yaml:6: bots[0].plugins[0].use: expected a built-in plugin (${names.join(", ")}) or a path starting with ./, got "loger"`,
+    );
+    const docs = readFileSync(join(import.meta.dir, "../../docs/config.md"), "utf8");
+    expect(docs).toContain(`expected a built-in plugin (${names.join(", ")})`);
   });
 
   test("the logger needs its dir", () => {
