@@ -233,6 +233,12 @@ export interface BotApi {
   onStart(fn: () => unknown): void;
   /** Called when the bot stops, after the last handler finished (close files here). */
   onStop(cleanup: () => unknown): void;
+  /**
+   * Called before the runtime saves its cursors: make durable (fsync) what
+   * handlers did for the events handled so far. Runs once per burst of
+   * events, not per event, so one fsync covers many.
+   */
+  onCheckpoint(fn: () => unknown): void;
   /** Resolves a path relative to the configuration file's folder. */
   resolve(path: string): string;
 }

@@ -55,6 +55,7 @@ export interface PluginHostBot {
   pluginError(plugin: string, registration: string, ctx: unknown, error: unknown): void;
   onStart(fn: () => unknown): void;
   onStop(fn: () => unknown): void;
+  onCheckpoint(fn: () => unknown): void;
   resolve(path: string): string;
   /** Whether the bot's `start` was called (timers run from then on). */
   readonly started: boolean;
@@ -277,6 +278,10 @@ export class PluginHost implements BotApi {
 
   onStop(cleanup: () => unknown): void {
     this.bot.onStop(cleanup);
+  }
+
+  onCheckpoint(fn: () => unknown): void {
+    this.bot.onCheckpoint(fn);
   }
 
   resolve(path: string): string {

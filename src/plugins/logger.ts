@@ -12,11 +12,12 @@
  *
  * and, where history could not fill a gap, `{"topic":…,"gap":{"from":5,"to":9}}`.
  *
- * Exactly once per topic and seq: a line is written and fsync'ed before the
- * handler returns (so before the runtime advances its cursor), and at start
- * the newest file of each topic is read back to learn the last seq logged,
- * so an event replayed after a crash between the write and the cursor is
- * skipped. A torn last line (crash mid-write) is cut off first.
+ * Exactly once per topic and seq: a line is written before the handler
+ * returns and fsync'ed at the runtime's next checkpoint, before it saves its
+ * cursors (one fsync a burst of events, not one an event). At start the
+ * newest file of each topic is read back to learn the last seq logged, so an
+ * event replayed after a crash between the write and the cursor is skipped.
+ * A torn last line (crash mid-write) is cut off first.
  */
 import {
   closeSync,
@@ -39,7 +40,7 @@ export const loggerOptions = z
     dir: z.string({ error: "expected a folder path" }).min(1, { error: "expected a folder path" }),
     /** Topics to log; default every configured topic of the bot. */
     topics: z.array(z.string()).optional(),
-    /** fsync each line before the cursor advances (default true). */
+    /** fsync the lines before the runtime saves its cursors (default true). */
     fsync: z.boolean({ error: "expected true or false" }).default(true),
   })
   .strict();
@@ -73,6 +74,8 @@ export interface LogLine {
 export class JsonlLog {
   private readonly last = new Map<string, number>();
   private readonly files = new Map<string, { day: string; fd: number }>();
+  /** Files written since the last `sync`. */
+  private readonly unsynced = new Set<number>();
 
   constructor(
     readonly dir: string,
@@ -122,7 +125,14 @@ export class JsonlLog {
     return true;
   }
 
+  /** Makes every line written so far durable (when fsync is on). */
+  sync(): void {
+    for (const fd of this.unsynced) fsyncSync(fd);
+    this.unsynced.clear();
+  }
+
   close(): void {
+    this.sync();
     for (const file of this.files.values()) closeSync(file.fd);
     this.files.clear();
   }
@@ -130,7 +140,10 @@ export class JsonlLog {
   private append(topic: string, day: string, line: object): void {
     let file = this.files.get(topic);
     if (file === undefined || file.day !== day) {
-      if (file !== undefined) closeSync(file.fd);
+      if (file !== undefined) {
+        if (this.unsynced.delete(file.fd) && this.fsync) fsyncSync(file.fd);
+        closeSync(file.fd);
+      }
       const folder = join(this.dir, topicFolder(topic));
       mkdirSync(folder, { recursive: true });
       const fd = openSync(join(folder, `${day}.jsonl`), "a");
@@ -140,7 +153,7 @@ export class JsonlLog {
     const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
     let written = 0;
     while (written < bytes.length) written += writeSync(file.fd, bytes, written);
-    if (this.fsync) fsyncSync(file.fd);
+    if (this.fsync) this.unsynced.add(file.fd);
   }
 }
 
@@ -217,6 +230,7 @@ export default definePlugin({
     bot.on("gap", (ctx) => {
       if (wanted(ctx)) log.gap(ctx);
     });
+    bot.onCheckpoint(() => log.sync());
     bot.onStop(() => log.close());
     bot.log.info(`writing ${bot.topics.join(", ")} to ${log.dir}`);
   },

@@ -130,6 +130,11 @@ export class Bot implements BotApi {
   readonly chainSettings: ChainSettings;
   private registrations: Registration[] = [];
   private readonly stopHooks: (() => unknown)[] = [];
+  private readonly checkpointHooks: (() => unknown)[] = [];
+  /** Cursors of handled events not yet saved, by topic. */
+  private readonly unsaved = new Map<string, number>();
+  private checkpointing: Promise<void> = Promise.resolve();
+  private checkpointScheduled = false;
   private readonly startHooks: (() => unknown)[] = [];
   private startHooksRan = false;
   private readonly hosts: PluginHost[] = [];
@@ -352,6 +357,7 @@ export class Bot implements BotApi {
       },
       onStart: (fn) => this.onStart(fn),
       onStop: (fn) => this.onStop(fn),
+      onCheckpoint: (fn) => this.onCheckpoint(fn),
       resolve: (path) => this.resolve(path),
     };
   }
@@ -380,6 +386,10 @@ export class Bot implements BotApi {
     this.stopHooks.push(cleanup);
   }
 
+  onCheckpoint(fn: () => unknown): void {
+    this.checkpointHooks.push(fn);
+  }
+
   send(topic: string, text: string): Promise<SentReply[]> {
     if (this.stopping !== undefined && this.connection === undefined) {
       return Promise.reject(new ConnectionClosedError("the bot is stopping"));
@@ -403,9 +413,55 @@ export class Bot implements BotApi {
     return this.stopping;
   }
 
-  /** Resolves when every event handed to handlers so far has been handled. */
+  /**
+   * Resolves when every event handed to handlers so far has been handled and
+   * its cursor saved.
+   */
   async idle(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+    while (this.queues.size > 0 || this.unsaved.size > 0) {
+      await Promise.all([...this.queues.values()]);
+      await this.checkpoint();
+    }
+  }
+
+  /**
+   * Saves the cursors of the events handled so far, after the plugins'
+   * checkpoint hooks made their effects durable. Cursors go to the store in
+   * one write per burst of events rather than one per event; a crash loses
+   * at most the burst being handled, which catch-up replays.
+   */
+  private checkpoint(): Promise<void> {
+    const run = this.checkpointing.then(() => this.saveCursors());
+    this.checkpointing = run;
+    return run;
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.checkpointScheduled) return;
+    this.checkpointScheduled = true;
+    // After the current burst: every event of one socket read is handled
+    // before this runs, so they share one checkpoint.
+    setImmediate(() => {
+      this.checkpointScheduled = false;
+      void this.checkpoint();
+    });
+  }
+
+  private async saveCursors(): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const cursors = new Map(this.unsaved);
+    this.unsaved.clear();
+    try {
+      for (const hook of this.checkpointHooks) await hook();
+      this.options.cursors.setAll(cursors);
+    } catch (error) {
+      // Not durable: keep the cursors back so the events are handled again
+      // after a crash rather than lost.
+      for (const [topic, seq] of cursors) {
+        if (!this.unsaved.has(topic)) this.unsaved.set(topic, seq);
+      }
+      this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error));
+    }
   }
 
   // ------------------------------------------------------------ lifecycle --
@@ -422,6 +478,7 @@ export class Bot implements BotApi {
     this.rejectWaiters("the bot is stopping");
     await this.running;
     await timers;
+    await this.idle();
     for (const hook of this.stopHooks) await this.runHook(hook, "a stop hook");
     for (const host of this.hosts) host.release();
     this.options.cursors.close();
@@ -660,11 +717,8 @@ export class Bot implements BotApi {
       seq = item.seq;
     }
     if (!tracked) return;
-    try {
-      this.options.cursors.set(topic, seq);
-    } catch (error) {
-      this.report(new RuntimeError(`${this.id}: cannot persist the cursor of ${topic}`, error));
-    }
+    this.unsaved.set(topic, seq);
+    this.scheduleCheckpoint();
   }
 
   private eventContext(event: EventFrame, replayed: boolean, tracked: boolean): EventContext {

@@ -4,11 +4,13 @@ import { join } from "node:path";
 
 /**
  * Where a bot keeps, per topic, the last seq every handler finished with.
- * Written after each event, read once at start.
+ * Written at each checkpoint (once per burst of events), read once at start.
  */
 export interface CursorStore {
   get(topic: string): number | undefined;
   set(topic: string, seq: number): void;
+  /** Saves several cursors at once: all or none. */
+  setAll(cursors: ReadonlyMap<string, number>): void;
   close(): void;
 }
 
@@ -18,6 +20,7 @@ export class SqliteCursorStore implements CursorStore {
   readonly database: Database;
   private readonly select;
   private readonly upsert;
+  private readonly saveAll: (cursors: ReadonlyMap<string, number>) => void;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -33,6 +36,9 @@ export class SqliteCursorStore implements CursorStore {
     this.upsert = this.database.query<unknown, [string, number]>(
       "INSERT INTO cursors (topic, seq) VALUES (?1, ?2) ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
     );
+    this.saveAll = this.database.transaction((cursors: ReadonlyMap<string, number>) => {
+      for (const [topic, seq] of cursors) this.upsert.run(topic, seq);
+    });
   }
 
   get(topic: string): number | undefined {
@@ -41,6 +47,10 @@ export class SqliteCursorStore implements CursorStore {
 
   set(topic: string, seq: number): void {
     this.upsert.run(topic, seq);
+  }
+
+  setAll(cursors: ReadonlyMap<string, number>): void {
+    this.saveAll(cursors);
   }
 
   close(): void {
@@ -55,6 +65,9 @@ export class MemoryCursorStore implements CursorStore {
   }
   set(topic: string, seq: number): void {
     this.cursors.set(topic, seq);
+  }
+  setAll(cursors: ReadonlyMap<string, number>): void {
+    for (const [topic, seq] of cursors) this.cursors.set(topic, seq);
   }
   close(): void {}
 }

@@ -352,3 +352,78 @@ describe("dispatch", () => {
     expect(errors.map((e) => e.message).join("\n")).toMatch(/not connected|stopping/);
   });
 });
+
+describe("checkpoints", () => {
+  /** A cursor store that records when cursors are saved. */
+  class RecordingCursors extends MemoryCursorStore {
+    constructor(private readonly calls: string[]) {
+      super();
+    }
+    override setAll(cursors: ReadonlyMap<string, number>): void {
+      this.calls.push(`save ${[...cursors].map(([t, s]) => `${t}=${s}`).join(",")}`);
+      super.setAll(cursors);
+    }
+  }
+
+  test("plugins make their work durable before the cursors are saved, once a burst", async () => {
+    const server = new FakeServer();
+    const calls: string[] = [];
+    const bot = makeBot(server, { cursors: new RecordingCursors(calls) });
+    const plugin = bot.forPlugin("durable");
+    plugin.on("message", (ctx) => {
+      calls.push(`handle ${ctx.seq}`);
+    });
+    plugin.onCheckpoint(() => {
+      calls.push("sync");
+    });
+    const rec = record(bot);
+    bot.start();
+    await rec.until(() => rec.seqs(GENERAL).includes(1));
+    await bot.idle();
+    calls.length = 0;
+    // Three events in one burst: handled one by one, then one checkpoint.
+    server.publish("#general", "alice", "a");
+    server.publish("#general", "alice", "b");
+    server.publish("#general", "alice", "c");
+    await rec.until(() => rec.seqs(GENERAL).includes(4));
+    await bot.idle();
+    expect(calls).toEqual(["handle 2", "handle 3", "handle 4", "sync", `save ${GENERAL}=4`]);
+  });
+
+  test("a failing checkpoint hook keeps the cursor back and is reported", async () => {
+    const server = new FakeServer();
+    const calls: string[] = [];
+    const cursors = new RecordingCursors(calls);
+    const bot = makeBot(server, { cursors });
+    const errors: Error[] = [];
+    let reported!: () => void;
+    const firstError = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    bot.catch((error) => {
+      errors.push(error);
+      reported();
+    });
+    let failing = false;
+    bot.forPlugin("disk").onCheckpoint(() => {
+      if (failing) throw new Error("disk full");
+    });
+    const rec = record(bot);
+    bot.start();
+    await rec.until(() => rec.seqs(GENERAL).includes(1));
+    await bot.idle();
+    expect(cursors.get(GENERAL)).toBe(1);
+
+    failing = true;
+    server.publish("#general", "alice", "not durable");
+    await firstError;
+    expect(errors.map((e) => e.message)).toEqual([
+      "bot@localhost: cannot save cursors (checkpoint): disk full",
+    ]);
+    expect(cursors.get(GENERAL)).toBe(1);
+
+    failing = false;
+    await bot.idle();
+    expect(cursors.get(GENERAL)).toBe(2);
+  });
+});
