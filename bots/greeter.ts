@@ -5,9 +5,14 @@
  *
  * Configure it with `- use: ./bots/greeter.ts` and optionally
  * `with: { greeting: "Hi" }`.
+ *
+ * Only types come from scalarbot (`import type` is erased when the file
+ * runs), so a copy of this file runs from any folder `scalar run` is given;
+ * zod is its one runtime dependency. Inside a project that depends on
+ * scalarbot, `definePlugin` from "scalarbot/plugins" does the same typing.
  */
+import type { Plugin } from "scalarbot/plugins";
 import { z } from "zod";
-import { definePlugin } from "../src/plugins/api.ts";
 
 const options = z
   .object({
@@ -15,7 +20,7 @@ const options = z
   })
   .strict();
 
-export default definePlugin({
+export default {
   name: "greeter",
   options,
   setup(bot, { greeting }) {
@@ -29,4 +34,4 @@ export default definePlugin({
       if (status.type === "connected") bot.log.info(`ready on ${bot.topics.join(", ")}`);
     });
   },
-});
+} satisfies Plugin<z.output<typeof options>>;

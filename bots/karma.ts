@@ -1,16 +1,16 @@
 /**
  * Karma: `alice++` and `bob--` in a channel, `!karma [who]`, `!top [n]`,
  * and an optional summary posted on a schedule. Scores live in the plugin's
- * store, so they survive restarts.
+ * store, so they survive restarts. Only types come from scalarbot (see
+ * bots/greeter.ts), so a copy runs from any folder.
  *
  * ```yaml
  * - use: ./bots/karma.ts
  *   with: { summary: { every: "0 17 * * 5", topic: "#general" } }
  * ```
  */
+import type { Plugin, Store } from "scalarbot/plugins";
 import { z } from "zod";
-import { definePlugin } from "../src/plugins/api.ts";
-import type { Store } from "../src/plugins/store.ts";
 
 const options = z
   .object({
@@ -40,7 +40,7 @@ function top(store: Store, n: number): string {
   return list.map((s, i) => `${i + 1}. ${s.name} (${s.score})`).join(", ");
 }
 
-export default definePlugin({
+export default {
   name: "karma",
   options,
   setup(bot, { summary, cooldown }) {
@@ -84,4 +84,4 @@ export default definePlugin({
       );
     }
   },
-});
+} satisfies Plugin<z.output<typeof options>>;
