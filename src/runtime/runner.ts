@@ -153,6 +153,7 @@ export class Runner {
       cursors: new SqliteCursorStore(c.state),
       backlog: c.backlog,
       ownMessages: c.ownMessages,
+      admins: c.admins,
       reconnect: {
         initial: c.reconnect.initial * 1000,
         max: c.reconnect.max * 1000,
