@@ -28,7 +28,9 @@ function openStore(options: ResolvedOptions): HistoryStore {
   if (history === "memory") return new MemoryHistoryStore(historyLimit);
   if (history === "none") return new NoHistoryStore();
   if (history.startsWith("sqlite:") && history.length > "sqlite:".length) {
-    return new SqliteHistoryStore(history.slice("sqlite:".length), historyLimit);
+    return new SqliteHistoryStore(history.slice("sqlite:".length), historyLimit, (error) =>
+      options.log.log("error", "history_write_failed", { error: String(error) }),
+    );
   }
   throw new RangeError(`history must be "memory", "none" or "sqlite:PATH", not ${history}`);
 }
@@ -63,6 +65,7 @@ class ScalarServer implements ServerContext {
         open: (socket) => this.onOpen(socket),
         data: (socket, chunk) => {
           socket.data?.onData(chunk);
+          this.commitHistory();
           // Write everything this chunk produced now: one write per connection.
           this.flushDirty();
         },
@@ -104,6 +107,19 @@ class ScalarServer implements ServerContext {
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushBound);
+    }
+  }
+
+  /**
+   * Stores the events of this read before any reply about them leaves: an
+   * acknowledged message is in history. A store that cannot write is logged;
+   * live delivery goes on.
+   */
+  private commitHistory(): void {
+    try {
+      this.store.commit?.();
+    } catch (error) {
+      this.log.log("error", "history_write_failed", { error: String(error) });
     }
   }
 

@@ -62,3 +62,26 @@ test("the memory store's byte bound evicts old events across chunks", () => {
   expect(seqsOf(page.events)).toEqual(Array.from({ length: 16 }, (_, i) => 85 + i));
   for (const event of page.events) expect(event.every((b) => b === event[0])).toBe(true);
 });
+
+describe("sqlite store failures", () => {
+  test("a failed background write goes to onError, not to an uncaught exception", async () => {
+    const errors: unknown[] = [];
+    const store = new SqliteHistoryStore(":memory:", 50, (error) => errors.push(error));
+    // Break the table behind the store's back: the next batched write fails.
+    (store as unknown as { db: { run(sql: string): void } }).db.run("DROP TABLE events");
+    store.append("#a@x", 1, 1000, true, Uint8Array.of(0xa0));
+    await Promise.resolve();
+    expect(errors.length).toBe(1);
+    expect(String(errors[0])).toContain("no such table");
+    store.close();
+  });
+
+  test("commit writes pending appends at once", () => {
+    const store = new SqliteHistoryStore(":memory:", 50);
+    store.append("#a@x", 1, 1000, true, Uint8Array.of(0xa0));
+    store.commit();
+    const db = (store as unknown as { db: { query(sql: string): { get(): unknown } } }).db;
+    expect(db.query("SELECT count(*) AS n FROM events").get()).toEqual({ n: 1 });
+    store.close();
+  });
+});

@@ -42,9 +42,16 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly selectLatest: Statement<TopicState>;
   private closed = false;
 
+  /**
+   * @param onError where a failed background write goes (default: thrown,
+   *   which Bun reports as an uncaught error).
+   */
   constructor(
     path: string,
     private readonly limit = 10_000,
+    private readonly onError: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {
     this.db = new Database(path, { create: true, strict: true });
     this.db.run("PRAGMA journal_mode = WAL");
@@ -94,8 +101,18 @@ export class SqliteHistoryStore implements HistoryStore {
     if (message && topic.startsWith("#")) this.channels.add(topic);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => {
+        try {
+          this.flush();
+        } catch (error) {
+          this.onError(error);
+        }
+      });
     }
+  }
+
+  commit(): void {
+    this.flush();
   }
 
   /** Writes queued appends in one transaction. */

@@ -39,6 +39,12 @@ export interface HistoryStore {
   latest(topic: string): TopicState | undefined;
   /** Channels (`#…`) that have retained `message` events. */
   channelsWithMessages(): Iterable<string>;
+  /**
+   * Makes every append so far durable, for stores that batch writes. The
+   * server calls it before it writes the replies of a read, so a `sent`
+   * never reaches a client before its event is stored.
+   */
+  commit?(): void;
   close(): void;
 }
 
