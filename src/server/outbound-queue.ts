@@ -10,7 +10,8 @@ export interface Writable {
  * wire.ts), so for a subscriber the frames it gets in a burst are usually
  * one contiguous slice: `push` extends the last slice instead of adding one,
  * and `flush` hands that slice to the socket in one `write`, with no copy.
- * Slices that do not join are copied together once per flush.
+ * Slices that do not join are gathered in a scratch buffer shared by all
+ * connections; only what the kernel did not take is copied out of it.
  *
  * Bun's `write` does not buffer: what the kernel did not take stays here as
  * the head slice until `drain`.
@@ -48,29 +49,34 @@ export class OutboundQueue {
    */
   flush(socket: Writable): boolean {
     if (this.blocked || this.bytes === 0) return true;
-    let buffer: Uint8Array;
-    let start: number;
-    if (this.count === 1) {
-      buffer = this.buffers[0]!;
-      start = this.starts[0]!;
-    } else {
-      buffer = this.concat();
-      start = 0;
-    }
     const length = this.bytes;
-    const written = socket.write(buffer, start, length);
-    if (written < 0) {
+    if (this.count === 1) {
+      const buffer = this.buffers[0]!;
+      const start = this.starts[0]!;
+      const written = socket.write(buffer, start, length);
+      if (written < 0) {
+        this.clear();
+        return false;
+      }
       this.clear();
-      return false;
-    }
-    if (written >= length) {
-      this.clear();
+      if (written < length) {
+        // Keep the unsent tail: frame boundaries inside it must stay intact.
+        this.push(buffer, start + written, start + length);
+        this.blocked = true;
+      }
       return true;
     }
-    // Keep the unsent tail: frame boundaries inside it must stay intact.
+    // Slices that do not join are gathered in one scratch buffer shared by
+    // every connection (so a flush allocates nothing); only a tail the
+    // kernel did not take is copied out of it.
+    const gathered = gather(this.buffers, this.starts, this.ends, this.count, length);
+    const written = socket.write(gathered, 0, length);
     this.clear();
-    this.push(buffer, start + written, start + length);
-    this.blocked = true;
+    if (written < 0) return false;
+    if (written < length) {
+      this.push(gathered.slice(written, length));
+      this.blocked = true;
+    }
     return true;
   }
 
@@ -101,19 +107,40 @@ export class OutboundQueue {
     this.count = 0;
     this.bytes = 0;
   }
-
-  private concat(): Uint8Array {
-    const out = new Uint8Array(this.bytes);
-    let offset = 0;
-    for (let i = 0; i < this.count; i++) {
-      const buffer = this.buffers[i]!;
-      const start = this.starts[i]!;
-      const end = this.ends[i]!;
-      out.set(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end), offset);
-      offset += end - start;
-    }
-    return out;
-  }
 }
 
 const EMPTY = new Uint8Array(0);
+const MAX_SCRATCH = 1024 * 1024;
+let scratch = new Uint8Array(64 * 1024);
+
+function gather(
+  buffers: Uint8Array[],
+  starts: number[],
+  ends: number[],
+  count: number,
+  length: number,
+): Uint8Array {
+  // A rare very large backlog gets a buffer of its own rather than growing
+  // the shared one for good.
+  let target: Uint8Array;
+  if (length > MAX_SCRATCH) {
+    target = new Uint8Array(length);
+  } else {
+    if (scratch.length < length) {
+      scratch = new Uint8Array(Math.min(MAX_SCRATCH, Math.max(length, scratch.length * 2)));
+    }
+    target = scratch;
+  }
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const buffer = buffers[i]!;
+    const start = starts[i]!;
+    const end = ends[i]!;
+    scratch.set(
+      start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end),
+      offset,
+    );
+    offset += end - start;
+  }
+  return target;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { OutboundQueue, type Writable } from "../../src/server/outbound-queue.ts";
+
+/** A socket that takes at most `room` bytes a write, and records what it took. */
+class ThrottledSocket implements Writable {
+  readonly received: number[] = [];
+  writes = 0;
+  constructor(public room: number) {}
+  write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
+    this.writes++;
+    const taken = Math.min(this.room, byteLength);
+    this.received.push(...data.subarray(byteOffset, byteOffset + taken));
+    return taken;
+  }
+}
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe("OutboundQueue", () => {
+  test("adjacent slices of one buffer go out in one write, without a copy", () => {
+    const arena = bytes(1, 2, 3, 4, 5, 6);
+    const queue = new OutboundQueue();
+    queue.push(arena, 0, 2);
+    queue.push(arena, 2, 5);
+    const socket = new ThrottledSocket(100);
+    queue.flush(socket);
+    expect(socket.writes).toBe(1);
+    expect(socket.received).toEqual([1, 2, 3, 4, 5]);
+    expect(queue.empty).toBe(true);
+  });
+
+  test("a partial write keeps the unsent tail until drain, whatever other queues write", () => {
+    const a = new OutboundQueue();
+    a.push(bytes(1, 2, 3));
+    a.push(bytes(4, 5, 6));
+    const slow = new ThrottledSocket(2);
+    a.flush(slow);
+    expect(slow.received).toEqual([1, 2]);
+    expect(a.blocked).toBe(true);
+    expect(a.bytes).toBe(4);
+
+    // Another connection gathers its own slices meanwhile (the shared scratch).
+    const b = new OutboundQueue();
+    b.push(bytes(9, 9, 9));
+    b.push(bytes(8, 8, 8));
+    const fast = new ThrottledSocket(100);
+    b.flush(fast);
+    expect(fast.received).toEqual([9, 9, 9, 8, 8, 8]);
+
+    // Blocked: nothing is written before the drain, and new output queues behind.
+    a.push(bytes(7));
+    a.flush(slow);
+    expect(slow.received).toEqual([1, 2]);
+    slow.room = 100;
+    a.drained(slow);
+    expect(slow.received).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(a.empty).toBe(true);
+  });
+
+  test("a closed socket discards the queue", () => {
+    const queue = new OutboundQueue();
+    queue.push(bytes(1));
+    expect(queue.flush({ write: () => -1 })).toBe(false);
+    expect(queue.empty).toBe(true);
+  });
+});
