@@ -97,7 +97,9 @@ export function readLog(dir: string, folder: string): LoggedLine[] {
     .flatMap((name) =>
       readFileSync(join(path, name), "utf8")
         .split("\n")
-        .filter((l) => l !== "")
+        // Complete lines only: after a SIGKILL the last one may be torn
+        // until the restarted logger cuts it off.
+        .slice(0, -1)
         .map((l) => JSON.parse(l) as LoggedLine),
     );
 }
