@@ -48,6 +48,8 @@ export function tcpDialer(host: string, port: number): Dialer {
     } catch (cause) {
       throw new ConnectError(address, cause);
     }
+    // Chat frames are small and often answer one another: no Nagle delay.
+    socket.setNoDelay(true);
     return {
       remote: address,
       write(bytes) {
