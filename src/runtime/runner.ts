@@ -126,6 +126,15 @@ export class Runner {
         ...(embedded.pingTimeout ? { pingTimeout: embedded.pingTimeout } : {}),
         ...(embedded.motd ? { motd: embedded.motd } : {}),
         log: serverLog,
+      }).catch((error: unknown) => {
+        const inUse = String((error as { code?: unknown })?.code ?? error).includes("EADDRINUSE");
+        throw new Error(
+          `the embedded server cannot listen on ${embedded.host}:${embedded.port}` +
+            (inUse
+              ? " (the port is in use: stop the other server or set server.embedded.port)"
+              : ""),
+          { cause: error },
+        );
       });
       this.log(
         "server",
