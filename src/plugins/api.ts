@@ -16,7 +16,7 @@
  * ```
  */
 import type { z } from "zod";
-import type { SentReply } from "../protocol/index.ts";
+import type { EventFrame, SentReply } from "../protocol/index.ts";
 import type { Clock } from "../runtime/clock.ts";
 import type { Status } from "../runtime/status.ts";
 import type { CommandRegistry, ParsedArgs } from "./commands.ts";
@@ -42,8 +42,8 @@ export type { Store } from "./store.ts";
 export type EventKind = "message" | "join" | "leave";
 
 /** What a handler of `event`, `message`, `join` or `leave` receives. */
-export interface EventContext {
-  readonly bot: BotApi;
+/** An event as plugins (and test users) see it: names in full form, `at` a Date. */
+export interface EventView {
   /** Full topic name, e.g. `#general@localhost`. */
   readonly topic: string;
   readonly seq: number;
@@ -55,6 +55,24 @@ export interface EventContext {
   readonly body: string;
   readonly contentType: string | undefined;
   readonly data: Uint8Array | undefined;
+}
+
+/** The view of a wire event. */
+export function eventView(event: EventFrame): EventView {
+  return {
+    topic: event.topic,
+    seq: event.seq,
+    at: event.at.toDate(),
+    from: event.from,
+    kind: event.kind,
+    body: event.body ?? "",
+    contentType: event.content_type,
+    data: event.data,
+  };
+}
+
+export interface EventContext extends EventView {
+  readonly bot: BotApi;
   /** True when the event came from history (catch-up) rather than live. */
   readonly replayed: boolean;
   /** True when the bot itself sent it. */
@@ -122,14 +140,8 @@ export interface HistoryQuery {
 }
 
 /** One event as history returns it. */
-export interface HistoryEvent {
-  readonly topic: string;
-  readonly seq: number;
-  readonly at: Date;
-  readonly from: string;
-  readonly kind: EventKind;
-  readonly body: string;
-}
+/** An event from `history`. */
+export type HistoryEvent = EventView;
 
 /**
  * What a plugin's handlers receive for an event: the event, and what the

@@ -6,6 +6,7 @@ import {
   type Context,
   type EventContext,
   type EveryOptions,
+  eventView,
   type Handler,
   type HandlerContexts,
   type HandlerName,
@@ -305,14 +306,7 @@ export class Bot implements BotApi {
       ...selector,
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });
-    return reply.events.map((e) => ({
-      topic: e.topic,
-      seq: e.seq,
-      at: e.at.toDate(),
-      from: e.from,
-      kind: e.kind,
-      body: e.body ?? "",
-    }));
+    return reply.events.map(eventView);
   }
 
   /** Runs `fn` once, when the bot is first connected. */
@@ -725,15 +719,8 @@ export class Bot implements BotApi {
     const direct = event.topic === this.fullId;
     const replyTo = direct ? event.from : event.topic;
     return {
+      ...eventView(event),
       bot: this,
-      topic: event.topic,
-      seq: event.seq,
-      at: event.at.toDate(),
-      from: event.from,
-      kind: event.kind,
-      body: event.body ?? "",
-      contentType: event.content_type,
-      data: event.data,
       replayed,
       own: event.from === this.fullId,
       tracked,

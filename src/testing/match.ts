@@ -2,21 +2,12 @@
  * What a test user received, how a test describes the event it waits for,
  * and the one-line text form transcripts and failure messages use.
  */
+import { type EventView, eventView } from "../plugins/api.ts";
 import type { EventFrame, EventKind } from "../protocol/index.ts";
 import { parseName, shortName } from "../protocol/index.ts";
 
 /** One event a test user received. Names are in full form. */
-export interface ReceivedEvent {
-  /** Full topic name: `#general@test.local`, or the user's own ID for a direct message. */
-  readonly topic: string;
-  readonly seq: number;
-  readonly at: Date;
-  readonly from: string;
-  readonly kind: EventKind;
-  /** The text body; empty for join/leave. */
-  readonly body: string;
-  readonly contentType: string | undefined;
-  readonly data: Uint8Array | undefined;
+export interface ReceivedEvent extends EventView {
   /** The transcript line, e.g. `#general <greeter> Welcome, alice!`. */
   readonly line: string;
 }
@@ -59,17 +50,7 @@ export function eventLine(event: EventFrame, domain: string): string {
 }
 
 export function toReceived(event: EventFrame, domain: string): ReceivedEvent {
-  return {
-    topic: event.topic,
-    seq: event.seq,
-    at: event.at.toDate(),
-    from: event.from,
-    kind: event.kind,
-    body: event.body ?? "",
-    contentType: event.content_type,
-    data: event.data,
-    line: eventLine(event, domain),
-  };
+  return { ...eventView(event), line: eventLine(event, domain) };
 }
 
 /**
