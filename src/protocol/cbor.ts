@@ -142,6 +142,14 @@ class CborReader {
   private bytesOrText(info: number, text: boolean): Uint8Array | string {
     const length = this.length(info);
     if (length !== null) {
+      if (text && length <= ASCII_FAST_PATH_MAX) {
+        this.need(length);
+        const ascii = asciiText(this.bytes, this.offset, this.offset + length);
+        if (ascii !== undefined) {
+          this.offset += length;
+          return ascii;
+        }
+      }
       const slice = this.chunk(length);
       return text ? decodeText(slice) : new Uint8Array(slice);
     }
@@ -261,6 +269,23 @@ class CborReader {
         return new SimpleValue(info);
     }
   }
+}
+
+/**
+ * Short texts (keys, names, kinds) are nearly always ASCII, which is valid
+ * UTF-8 as it stands: building them directly skips a TextDecoder call and a
+ * subarray each, the largest cost of decoding an event.
+ */
+const ASCII_FAST_PATH_MAX = 64;
+
+function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte > 0x7f) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 function decodeText(bytes: Uint8Array): string {
