@@ -41,6 +41,7 @@ import {
 } from "../protocol/index.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import { type HistorySource, type SyncItem, TopicSync } from "./catch-up.ts";
+import { Checkpoints } from "./checkpoint.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import type { CursorStore } from "./cursor-store.ts";
@@ -131,11 +132,6 @@ export class Bot implements BotApi {
   readonly chainSettings: ChainSettings;
   private registrations: Registration[] = [];
   private readonly stopHooks: (() => unknown)[] = [];
-  private readonly checkpointHooks: (() => unknown)[] = [];
-  /** Cursors of handled events not yet saved, by topic. */
-  private readonly unsaved = new Map<string, number>();
-  private checkpointing: Promise<void> = Promise.resolve();
-  private checkpointScheduled = false;
   private readonly startHooks: (() => unknown)[] = [];
   private startHooksRan = false;
   private readonly hosts: PluginHost[] = [];
@@ -147,6 +143,7 @@ export class Bot implements BotApi {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bucket: TokenBucket;
   private readonly outbox: Outbox;
+  private readonly checkpoints: Checkpoints;
   private connection: Connection | undefined;
   private waiters: { resolve: (c: Connection) => void; reject: (e: Error) => void }[] = [];
   private errorHandler: (error: Error) => void;
@@ -185,6 +182,9 @@ export class Bot implements BotApi {
       connection: () => this.whenConnected(),
       maxBodyBytes: options.maxBodyBytes,
     });
+    this.checkpoints = new Checkpoints(options.cursors, (error) =>
+      this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error)),
+    );
   }
 
   /** The bot's ID (full form once the server has welcomed it). */
@@ -381,7 +381,7 @@ export class Bot implements BotApi {
   }
 
   onCheckpoint(fn: () => unknown): void {
-    this.checkpointHooks.push(fn);
+    this.checkpoints.addHook(fn);
   }
 
   send(topic: string, text: string): Promise<SentReply[]> {
@@ -412,49 +412,9 @@ export class Bot implements BotApi {
    * its cursor saved.
    */
   async idle(): Promise<void> {
-    while (this.queues.size > 0 || this.unsaved.size > 0) {
+    while (this.queues.size > 0 || this.checkpoints.pending) {
       await Promise.all([...this.queues.values()]);
-      await this.checkpoint();
-    }
-  }
-
-  /**
-   * Saves the cursors of the events handled so far, after the plugins'
-   * checkpoint hooks made their effects durable. Cursors go to the store in
-   * one write per burst of events rather than one per event; a crash loses
-   * at most the burst being handled, which catch-up replays.
-   */
-  private checkpoint(): Promise<void> {
-    const run = this.checkpointing.then(() => this.saveCursors());
-    this.checkpointing = run;
-    return run;
-  }
-
-  private scheduleCheckpoint(): void {
-    if (this.checkpointScheduled) return;
-    this.checkpointScheduled = true;
-    // After the current burst: every event of one socket read is handled
-    // before this runs, so they share one checkpoint.
-    setImmediate(() => {
-      this.checkpointScheduled = false;
-      void this.checkpoint();
-    });
-  }
-
-  private async saveCursors(): Promise<void> {
-    if (this.unsaved.size === 0) return;
-    const cursors = new Map(this.unsaved);
-    this.unsaved.clear();
-    try {
-      for (const hook of this.checkpointHooks) await hook();
-      this.options.cursors.setAll(cursors);
-    } catch (error) {
-      // Not durable: keep the cursors back so the events are handled again
-      // after a crash rather than lost.
-      for (const [topic, seq] of cursors) {
-        if (!this.unsaved.has(topic)) this.unsaved.set(topic, seq);
-      }
-      this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error));
+      await this.checkpoints.save();
     }
   }
 
@@ -711,8 +671,7 @@ export class Bot implements BotApi {
       seq = item.seq;
     }
     if (!tracked) return;
-    this.unsaved.set(topic, seq);
-    this.scheduleCheckpoint();
+    this.checkpoints.advance(topic, seq);
   }
 
   private eventContext(event: EventFrame, replayed: boolean, tracked: boolean): EventContext {
