@@ -38,7 +38,10 @@ export function handleMessage(
         data: request.data,
       },
       // `sent` goes out before the sender's own copy of the event.
-      ({ seq, at }) => conn.send(encodeSentFrame(topic.name, seq, at, ref)),
+      ({ seq, at }) => {
+        const sent = encodeSentFrame(topic.name, seq, at, ref);
+        conn.send(sent.buffer, sent.start, sent.end);
+      },
     );
   } catch (error) {
     hub.release(topic);
