@@ -2,8 +2,8 @@ import { type Ref, ScalarError } from "../protocol/index.ts";
 
 /**
  * Hand-written CBOR for the frames on the hot path (`event` and `sent`):
- * written straight into a shared arena as whole frames, length prefix
- * included, and handed to the connections' queues as slices of it. Shortest heads everywhere (preferred
+ * written straight into one scratch buffer and copied out once as a whole
+ * frame, length prefix included. Shortest heads everywhere (preferred
  * serialization), which is also what cheap clients match on.
  */
 
@@ -25,7 +25,7 @@ const FRAME_ROOM = (1 << 14) + 64;
 /** Event frames are written back to back into arenas of this size. */
 const ARENA_SIZE = 1 << 16;
 
-/** The buffer being written (the current arena). */
+/** The buffer being written: the event arena or the reply scratch. */
 let buf = new Uint8Array(ARENA_SIZE);
 let view = new DataView(buf.buffer);
 let pos = 0;
@@ -35,7 +35,18 @@ let limit = 0;
 let arena = buf;
 let arenaView = view;
 let arenaPos = 0;
+const scratch = new Uint8Array(FRAME_ROOM);
+const scratchView = new DataView(scratch.buffer);
 const utf8 = new TextEncoder();
+
+/** Starts a frame in the scratch buffer. */
+function beginScratch(): void {
+  buf = scratch;
+  view = scratchView;
+  base = 0;
+  limit = FRAME_ROOM;
+  pos = 2;
+}
 
 /**
  * Starts a frame in the event arena. An arena is never reused: frames in it
@@ -201,18 +212,14 @@ export function encodeEventFrame(event: EventFields): FrameSlice {
   return { buffer: arena, start: base, end: pos };
 }
 
-/**
- * Encodes `sent {topic, seq, at, ref?}` as a whole frame in the event arena,
- * like the event it acknowledges: one `sent` a message would otherwise be
- * one small buffer a message for the garbage collector.
- */
+/** Encodes `sent {topic, seq, at, ref?}` as a whole frame. */
 export function encodeSentFrame(
   topic: string,
   seq: number,
   at: number,
   refValue?: Ref,
-): FrameSlice {
-  beginArena();
+): Uint8Array {
+  beginScratch();
   head(5, refValue === undefined ? 4 : 5);
   text("type");
   text("sent");
@@ -227,6 +234,5 @@ export function encodeSentFrame(
     ref(refValue);
   }
   closeFrame();
-  arenaPos = pos;
-  return { buffer: arena, start: base, end: pos };
+  return scratch.slice(0, pos);
 }

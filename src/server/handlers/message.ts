@@ -38,10 +38,7 @@ export function handleMessage(
         data: request.data,
       },
       // `sent` goes out before the sender's own copy of the event.
-      ({ seq, at }) => {
-        const sent = encodeSentFrame(topic.name, seq, at, ref);
-        conn.send(sent.buffer, sent.start, sent.end);
-      },
+      ({ seq, at }) => conn.send(encodeSentFrame(topic.name, seq, at, ref)),
     );
   } catch (error) {
     hub.release(topic);
