@@ -57,7 +57,8 @@ export default definePlugin({
       bot.every(a.every, (tick) => tick.send(a.topic, a.text), {
         ...(a.timezone === undefined ? {} : { timezone: a.timezone }),
       });
+      const zone = a.timezone === undefined ? "" : ` (${a.timezone})`;
+      bot.log.info(`announcing to ${a.topic} every ${JSON.stringify(a.every)}${zone}`);
     }
-    bot.log.info(`${announcements.length} announcement(s) scheduled`);
   },
 });
