@@ -3,7 +3,6 @@ import { resolve as resolvePath } from "node:path";
 import {
   type BotApi,
   type Chain,
-  type Context,
   type EventContext,
   type EveryOptions,
   eventView,
@@ -20,14 +19,7 @@ import {
   type Timer,
 } from "../plugins/api.ts";
 import { CommandRegistry } from "../plugins/commands.ts";
-import {
-  type ChainSettings,
-  type EventName,
-  type Filter,
-  type Listener,
-  type ListenOptions,
-  sameId,
-} from "../plugins/composer.ts";
+import { type ChainSettings, sameId } from "../plugins/composer.ts";
 import { Cooldowns } from "../plugins/cooldown.ts";
 import helpPlugin, { helpOptions } from "../plugins/help.ts";
 import { PluginHost, type PluginHostBot } from "../plugins/host.ts";
@@ -231,19 +223,10 @@ export class Bot implements BotApi {
     return this.ownHost;
   }
 
-  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
-  on(
-    kind: EventName | Filter<Context>,
-    listener?: Listener<Context>,
-    options?: ListenOptions,
-  ): Chain;
-  on(
-    kind: EventName | "gap" | "status" | Filter<Context>,
-    listener?: (ctx: never) => unknown,
-    options: ListenOptions = {},
-  ): Chain | undefined {
-    // biome-ignore lint/suspicious/noExplicitAny: forwards either overload unchanged
-    return (this.self.on as any)(kind, listener, options);
+  /** Same as a plugin's `on`, as the plugin named "bot" (see BotApi). */
+  get on(): BotApi["on"] {
+    const host = this.self;
+    return host.on.bind(host);
   }
 
   get use(): Chain["use"] {
