@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,18 +7,10 @@ import { parseDuration, parseSchedule } from "../../src/plugins/schedule.ts";
 import { ManualClock } from "../../src/runtime/clock.ts";
 import { SqliteCursorStore } from "../../src/runtime/cursor-store.ts";
 import { HandlerError } from "../../src/runtime/errors.ts";
-import { type LiveBot, liveBot } from "./helpers.ts";
+import { botsStoppedAfterEach, liveBot } from "./helpers.ts";
 import { waitFor } from "./wait.ts";
 
-const running: LiveBot[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.stop()));
-});
-async function start(...args: Parameters<typeof liveBot>): Promise<LiveBot> {
-  const live = await liveBot(...args);
-  running.push(live);
-  return live;
-}
+const start = botsStoppedAfterEach();
 
 describe("middleware chain on the bot", () => {
   test("on(kind) listeners never stop the chain; hears stops it unless next() is called", async () => {

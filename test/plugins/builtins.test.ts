@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import karma from "../../bots/karma.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -7,19 +7,11 @@ import responders, { respondersOptions } from "../../src/plugins/responders.ts";
 import scheduler, { schedulerOptions } from "../../src/plugins/scheduler.ts";
 import { checkTemplate, parsePattern, render } from "../../src/plugins/template.ts";
 import { ManualClock } from "../../src/runtime/clock.ts";
-import { type LiveBot, liveBot } from "./helpers.ts";
+import { botsStoppedAfterEach } from "./helpers.ts";
 import { waitFor } from "./wait.ts";
 
 const root = join(import.meta.dir, "../..");
-const running: LiveBot[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.stop()));
-});
-async function start(...args: Parameters<typeof liveBot>): Promise<LiveBot> {
-  const live = await liveBot(...args);
-  running.push(live);
-  return live;
-}
+const start = botsStoppedAfterEach();
 
 /** A configuration's bot plugins, loaded as `scalar run` loads them. */
 async function pluginsOf(file: string, bot: number) {

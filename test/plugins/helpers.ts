@@ -3,6 +3,7 @@
  * it: `say` publishes as a user and resolves with what the bot answered once
  * every handler has finished with that event.
  */
+import { afterEach } from "bun:test";
 import type { Plugin } from "../../src/plugins/api.ts";
 import { Bot, type BotOptions } from "../../src/runtime/bot.ts";
 import { ManualClock } from "../../src/runtime/clock.ts";
@@ -80,5 +81,21 @@ export async function liveBot(
       wake = [];
       await bot.stop();
     },
+  };
+}
+
+/**
+ * A `start` that makes a live bot and stops it after the test: call once at
+ * the top of a test file.
+ */
+export function botsStoppedAfterEach(): (...args: Parameters<typeof liveBot>) => Promise<LiveBot> {
+  const running: LiveBot[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((b) => b.stop()));
+  });
+  return async (...args) => {
+    const live = await liveBot(...args);
+    running.push(live);
+    return live;
   };
 }
