@@ -151,7 +151,7 @@ export class Connection {
     this.send(encodeMessageFrame({ type: "ping", at }));
   }
 
-  /** Writes what is queued; called once per tick by the server. */
+  /** Writes what is queued; called by the server once the reads of a loop turn are done. */
   flush(): void {
     this.dirty = false;
     if (!this.out.flush(this.socket)) return;

@@ -12,7 +12,7 @@ export interface ServerContext {
   readonly log: Logger;
   /** True once `stop()` began: closes then publish no `leave`. */
   readonly stopping: boolean;
-  /** Queues a connection whose output should be written at the end of this tick. */
+  /** Queues a connection whose output is written once the reads of this loop turn are done. */
   markDirty(connection: Connection): void;
   /** A connection finished closing. */
   closed(connection: Connection): void;

@@ -136,10 +136,7 @@ function gather(
     const buffer = buffers[i]!;
     const start = starts[i]!;
     const end = ends[i]!;
-    scratch.set(
-      start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end),
-      offset,
-    );
+    target.set(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end), offset);
     offset += end - start;
   }
   return target;

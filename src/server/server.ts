@@ -2,6 +2,7 @@ import type { TCPSocketListener } from "bun";
 import { DateTime } from "../protocol/index.ts";
 import { Connection, type ServerSocket } from "./connection.ts";
 import type { ServerContext } from "./context.ts";
+import { Flusher } from "./flusher.ts";
 import { MemoryHistoryStore } from "./history/memory.ts";
 import { SqliteHistoryStore } from "./history/sqlite.ts";
 import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
@@ -42,18 +43,18 @@ class ScalarServer implements ServerContext {
   readonly log;
   stopping = false;
   readonly connections = new Set<Connection>();
-  private dirty: Connection[] = [];
-  private flushQueued = false;
   private listener: TCPSocketListener<Connection | undefined> | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private allClosed: (() => void) | undefined;
-  private readonly flushBound = () => this.flushDirty();
+  /** Writes every connection's output once per turn of the event loop. */
+  private readonly flusher: Flusher<Connection>;
 
   constructor(options: ServerOptions) {
     this.options = resolveOptions(options);
     this.log = this.options.log;
     this.store = openStore(this.options);
     this.hub = new Hub(this.store, this.options.now);
+    this.flusher = new Flusher<Connection>(() => this.commitHistory());
   }
 
   listen(): RunningServer {
@@ -63,12 +64,7 @@ class ScalarServer implements ServerContext {
       port,
       socket: {
         open: (socket) => this.onOpen(socket),
-        data: (socket, chunk) => {
-          socket.data?.onData(chunk);
-          this.commitHistory();
-          // Write everything this chunk produced now: one write per connection.
-          this.flushDirty();
-        },
+        data: (socket, chunk) => socket.data?.onData(chunk),
         drain: (socket) => socket.data?.onDrain(),
         close: (socket) => socket.data?.onClose(),
         error: (socket, error) => {
@@ -103,15 +99,11 @@ class ScalarServer implements ServerContext {
   }
 
   markDirty(connection: Connection): void {
-    this.dirty.push(connection);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flushBound);
-    }
+    this.flusher.add(connection);
   }
 
   /**
-   * Stores the events of this read before any reply about them leaves: an
+   * Stores the events read so far before any reply about them leaves: an
    * acknowledged message is in history. A store that cannot write is logged;
    * live delivery goes on.
    */
@@ -121,14 +113,6 @@ class ScalarServer implements ServerContext {
     } catch (error) {
       this.log.log("error", "history_write_failed", { error: String(error) });
     }
-  }
-
-  flushDirty(): void {
-    this.flushQueued = false;
-    const dirty = this.dirty;
-    if (dirty.length === 0) return;
-    this.dirty = [];
-    for (let i = 0; i < dirty.length; i++) dirty[i]!.flush();
   }
 
   closed(connection: Connection): void {
@@ -163,7 +147,6 @@ class ScalarServer implements ServerContext {
         conn.ping(DateTime.fromMillis(t));
       }
     }
-    this.flushDirty();
   }
 
   async stop(): Promise<void> {
@@ -176,7 +159,6 @@ class ScalarServer implements ServerContext {
         this.allClosed = resolve;
       });
       for (const conn of this.connections) conn.fatal("shutdown", "the server is stopping");
-      this.flushDirty();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, STOP_GRACE_MS);

@@ -9,7 +9,7 @@ class ThrottledSocket implements Writable {
   write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
     this.writes++;
     const taken = Math.min(this.room, byteLength);
-    this.received.push(...data.subarray(byteOffset, byteOffset + taken));
+    for (const byte of data.subarray(byteOffset, byteOffset + taken)) this.received.push(byte);
     return taken;
   }
 }
@@ -55,6 +55,23 @@ describe("OutboundQueue", () => {
     a.drained(slow);
     expect(slow.received).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(a.empty).toBe(true);
+  });
+
+  test("a backlog larger than the shared scratch buffer is gathered whole and in order", () => {
+    // After a long block a queue can hold megabytes of slices that do not join.
+    const queue = new OutboundQueue();
+    const slices: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const slice = new Uint8Array(64 * 1024).fill(i);
+      slices.push(slice);
+      queue.push(slice);
+    }
+    const socket = new ThrottledSocket(Number.MAX_SAFE_INTEGER);
+    queue.flush(socket);
+    expect(socket.writes).toBe(1);
+    expect(socket.received.length).toBe(40 * 64 * 1024);
+    for (let i = 0; i < 40; i++) expect(socket.received[i * 64 * 1024 + 100]).toBe(i);
+    expect(queue.empty).toBe(true);
   });
 
   test("a closed socket discards the queue", () => {
