@@ -4,47 +4,69 @@ export interface Flushable {
 }
 
 /**
- * Connections written per event-loop turn. A write costs the server 2–5 µs
- * of kernel time on loopback, so a slice is about half a millisecond; what
- * arrives meanwhile is read before the next slice and joins the writes of
- * the connections not yet written.
+ * A flush that follows fewer new events than this is "light": the server is
+ * far from saturated, so it can afford to wait for stragglers and to write
+ * in slices.
+ */
+export const LIGHT_EVENTS = 8;
+
+/**
+ * Connections written per event-loop turn in a light flush. A write costs
+ * the server 2–5 µs of kernel time on loopback, so a slice is about half a
+ * millisecond.
  */
 export const FLUSH_SLICE = 128;
 
+export interface FlusherOptions {
+  /** Runs before each slice is written (the server commits history there). */
+  beforeWrite: () => void;
+  /** Events published so far, a counter that only grows. */
+  published: () => number;
+  /** Runs a callback on a later turn of the event loop. */
+  defer?: (callback: () => void) => void;
+  slice?: number;
+}
+
 /**
- * Writes the output of connections once per event-loop turn, after every
- * read of that turn: messages from several publishers that arrive together
- * reach each subscriber in one write, which halves the writes (and the
- * subscribers' reads) when two messages coincide.
+ * Writes the output of connections once the reads of an event-loop turn are
+ * done, so that messages read in the same turn reach each subscriber in one
+ * write.
  *
- * A large fan-out is written in slices of `FLUSH_SLICE` connections with a
- * turn of the loop between them, so messages that arrive during it are read
- * at once instead of waiting for the whole fan-out, and go out in the same
- * writes to the connections that were still waiting.
+ * How it writes depends on the load, measured as events published since the
+ * last flush:
+ *
+ * - Light: it waits one more turn before writing. Messages that several
+ *   publishers send at the same moment arrive microseconds apart; that turn
+ *   catches the late ones, which would otherwise wait for the whole fan-out
+ *   and then take one of their own. A large fan-out is then written in
+ *   slices of `slice` connections with a turn between them, so messages
+ *   arriving meanwhile join the writes still to come.
+ * - Heavy: it writes everything at once. Each write already carries many
+ *   frames, and waiting or slicing only makes the subscribers' reads larger
+ *   and later (under saturation both cost throughput).
  */
 export class Flusher<T extends Flushable> {
   private pending: T[] = [];
   private scheduled = false;
+  private waited = false;
+  private publishedBefore = 0;
   private readonly runBound = () => this.run();
+  private readonly beforeWrite: () => void;
+  private readonly published: () => number;
+  private readonly defer: (callback: () => void) => void;
+  private readonly slice: number;
 
-  /**
-   * @param beforeWrite runs before each slice is written (the server commits
-   *   history there, so no reply leaves before what it acknowledges is stored)
-   * @param defer runs a callback on a later turn of the event loop
-   */
-  constructor(
-    private readonly beforeWrite: () => void,
-    private readonly slice = FLUSH_SLICE,
-    private readonly defer: (callback: () => void) => void = setImmediate,
-  ) {}
+  constructor(options: FlusherOptions) {
+    this.beforeWrite = options.beforeWrite;
+    this.published = options.published;
+    this.defer = options.defer ?? setImmediate;
+    this.slice = options.slice ?? FLUSH_SLICE;
+  }
 
   /** Queues a connection; the caller makes sure it is queued at most once. */
   add(connection: T): void {
     this.pending.push(connection);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      this.defer(this.runBound);
-    }
+    this.schedule();
   }
 
   /** Connections queued and not yet written. */
@@ -52,18 +74,31 @@ export class Flusher<T extends Flushable> {
     return this.pending.length;
   }
 
-  /** Writes one slice of the queued connections; defers the rest to the next turn. */
+  /** Runs on a turn of the event loop: waits, or writes one slice. */
   run(): void {
     this.scheduled = false;
     const batch = this.pending;
     if (batch.length === 0) return;
+    const published = this.published();
+    const light = published - this.publishedBefore < LIGHT_EVENTS;
+    if (light && !this.waited) {
+      this.waited = true;
+      this.schedule();
+      return;
+    }
+    this.waited = false;
+    this.publishedBefore = published;
     this.beforeWrite();
     // Taken out first: a connection queued again while this slice is written
     // goes behind the ones still waiting.
-    const count = Math.min(batch.length, this.slice);
+    const count = light ? Math.min(batch.length, this.slice) : batch.length;
     this.pending = count === batch.length ? [] : batch.slice(count);
     for (let i = 0; i < count; i++) batch[i]!.flush();
-    if (this.pending.length > 0 && !this.scheduled) {
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.scheduled) {
       this.scheduled = true;
       this.defer(this.runBound);
     }

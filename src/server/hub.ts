@@ -15,6 +15,8 @@ export interface Published {
  */
 export class Hub {
   readonly topics = new Map<string, Topic>();
+  /** Events published since start: the server's measure of load. */
+  published = 0;
 
   constructor(
     private readonly store: HistoryStore,
@@ -54,6 +56,7 @@ export class Hub {
     const { buffer, start, end } = encodeEventFrame(fields);
     topic.seq = seq;
     topic.at = at;
+    this.published++;
     this.store.append(
       topic.name,
       seq,

@@ -54,7 +54,10 @@ class ScalarServer implements ServerContext {
     this.log = this.options.log;
     this.store = openStore(this.options);
     this.hub = new Hub(this.store, this.options.now);
-    this.flusher = new Flusher<Connection>(() => this.commitHistory());
+    this.flusher = new Flusher<Connection>({
+      beforeWrite: () => this.commitHistory(),
+      published: () => this.hub.published,
+    });
   }
 
   listen(): RunningServer {
