@@ -1,6 +1,8 @@
+import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import { isValidDomain, parseId } from "../protocol/index.ts";
 import { loadTokens } from "./auth.ts";
+import { singleCoreEnvironment } from "./engine.ts";
 import { jsonLogger } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import { startServer } from "./server.ts";
@@ -20,6 +22,7 @@ interface ServerFlags {
   maxSubscriptions?: number;
   motd?: string;
   verbose?: boolean;
+  engineTuning: boolean;
 }
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -74,6 +77,23 @@ function tokensArg(value: string): string {
 }
 
 /**
+ * On a single core, restarts this process (same PID, same arguments) with
+ * the JavaScriptCore settings of engine.ts; returns only when there is
+ * nothing to change.
+ */
+function relaunchForSingleCore(): void {
+  const env = singleCoreEnvironment(process.env, availableParallelism());
+  if (env === undefined || process.execve === undefined) return;
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  try {
+    process.execve(process.execPath, argv, env);
+  } catch (error) {
+    // Still this process, unchanged: serve with the defaults.
+    process.stderr.write(`engine settings not applied: ${(error as Error).message}\n`);
+  }
+}
+
+/**
  * Adds `scalar server`: runs a Scalar v1 server in this process until
  * SIGINT/SIGTERM, then stops it gracefully (every client gets `shutdown`).
  * Prints exactly one line, `listening on HOST:PORT`, when ready.
@@ -96,7 +116,9 @@ export function registerServerCommand(program: Command): void {
     .option("--max-subscriptions <n>", "channel subscriptions per connection", integer(1))
     .option("--motd <text>", "message of the day")
     .option("--verbose", "log more (debug lines)")
+    .option("--no-engine-tuning", "keep JavaScriptCore's defaults on a single core")
     .action(async (flags: ServerFlags) => {
+      if (flags.engineTuning) relaunchForSingleCore();
       const options: ServerOptions = {
         host: flags.host,
         port: flags.port,

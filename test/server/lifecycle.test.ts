@@ -1,6 +1,6 @@
 import { heapStats } from "bun:jsc";
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashToken } from "../../src/server/index.ts";
@@ -156,14 +156,9 @@ test("no leak over many connect/close cycles", async () => {
 describe("CLI", () => {
   const cli = join(import.meta.dir, "..", "..", "src", "cli.ts");
 
-  test("prints `listening on HOST:PORT`, serves, and exits 0 on SIGTERM", async () => {
-    const proc = Bun.spawn(
-      ["bun", cli, "server", "--port", "0", "--domain", "cli.test", "--motd", "hi"],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
+  /** Spawns the server command and waits for its `listening` line. */
+  async function spawnServer(command: string[]) {
+    const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
     const reader = proc.stdout.getReader();
     let out = "";
     while (!out.includes("\n")) {
@@ -171,6 +166,21 @@ describe("CLI", () => {
       if (done) break;
       out += new TextDecoder().decode(value);
     }
+    return { proc, out };
+  }
+
+  test("prints `listening on HOST:PORT`, serves, and exits 0 on SIGTERM", async () => {
+    const { proc, out } = await spawnServer([
+      "bun",
+      cli,
+      "server",
+      "--port",
+      "0",
+      "--domain",
+      "cli.test",
+      "--motd",
+      "hi",
+    ]);
     const match = /^listening on 127\.0\.0\.1:(\d+)\n$/.exec(out);
     expect(match).not.toBeNull();
     const c = await TestClient.connect(Number(match![1]));
@@ -182,6 +192,36 @@ describe("CLI", () => {
     expect(await c.nextReply()).toMatchObject({ code: "shutdown" });
     expect(await proc.exited).toBe(0);
   });
+
+  const taskset = Bun.which("taskset");
+  test.skipIf(process.platform !== "linux" || taskset === null)(
+    "on a single core it restarts itself, same PID, with the engine settings unless told not to",
+    async () => {
+      const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      for (const [extra, tuned] of [
+        [[], true],
+        [["--no-engine-tuning"], false],
+      ] as const) {
+        const { proc, out } = await spawnServer([
+          taskset!,
+          "-c",
+          "0",
+          "bun",
+          cli,
+          "server",
+          "--port",
+          "0",
+          ...extra,
+        ]);
+        expect(out).toStartWith("listening on ");
+        const environ = environOf(proc.pid);
+        expect(environ.includes("BUN_JSC_useConcurrentGC=0")).toBe(tuned);
+        expect(environ.includes("BUN_JSC_useFTLJIT=0")).toBe(tuned);
+        proc.kill("SIGTERM");
+        expect(await proc.exited).toBe(0);
+      }
+    },
+  );
 
   test("a bad flag or value exits 2 with a one-line error naming it", async () => {
     for (const args of [
