@@ -74,7 +74,10 @@ export class OutboundQueue {
     this.clear();
     if (written < 0) return false;
     if (written < length) {
-      this.push(gathered.slice(written, length));
+      // The shared scratch is reused by the next flush: copy the tail out of
+      // it. A buffer gathered for this backlog alone can be kept as it is.
+      if (gathered === scratch) this.push(gathered.slice(written, length));
+      else this.push(gathered, written, length);
       this.blocked = true;
     }
     return true;

@@ -74,6 +74,19 @@ describe("OutboundQueue", () => {
     expect(queue.empty).toBe(true);
   });
 
+  test("a partial write of such a backlog keeps its tail, in order, until drain", () => {
+    const queue = new OutboundQueue();
+    for (let i = 0; i < 40; i++) queue.push(new Uint8Array(64 * 1024).fill(i));
+    const socket = new ThrottledSocket(20 * 64 * 1024);
+    queue.flush(socket);
+    expect(queue.blocked).toBe(true);
+    socket.room = Number.MAX_SAFE_INTEGER;
+    queue.drained(socket);
+    expect(socket.received.length).toBe(40 * 64 * 1024);
+    for (let i = 0; i < 40; i++) expect(socket.received[i * 64 * 1024 + 100]).toBe(i);
+    expect(queue.empty).toBe(true);
+  });
+
   test("a closed socket discards the queue", () => {
     const queue = new OutboundQueue();
     queue.push(bytes(1));
