@@ -47,6 +47,8 @@ export interface FlusherOptions {
  */
 export class Flusher<T extends Flushable> {
   private pending: T[] = [];
+  /** The array written last time, emptied, for the next flush's leftovers. */
+  private spare: T[] = [];
   private scheduled = false;
   private waited = false;
   private publishedBefore = 0;
@@ -92,8 +94,16 @@ export class Flusher<T extends Flushable> {
     // Taken out first: a connection queued again while this slice is written
     // goes behind the ones still waiting.
     const count = light ? Math.min(batch.length, this.slice) : batch.length;
-    this.pending = count === batch.length ? [] : batch.slice(count);
-    for (let i = 0; i < count; i++) batch[i]!.flush();
+    // The two arrays take turns, so a flush allocates nothing.
+    const rest = this.spare;
+    for (let i = count; i < batch.length; i++) rest.push(batch[i]!);
+    this.pending = rest;
+    this.spare = batch;
+    try {
+      for (let i = 0; i < count; i++) batch[i]!.flush();
+    } finally {
+      batch.length = 0;
+    }
     if (this.pending.length > 0) this.schedule();
   }
 

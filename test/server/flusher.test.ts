@@ -79,4 +79,21 @@ describe("Flusher", () => {
     while (turns.length > 0) nextTurn();
     expect(log).toEqual(["commit", "self", "commit", "self"]);
   });
+  test("a write that throws leaves the next flush whole, without repeats", () => {
+    const { flusher, log, turns, load, connection, nextTurn } = manualFlusher(10);
+    load.published += LIGHT_EVENTS;
+    flusher.add(connection("a"));
+    flusher.add({
+      flush: () => {
+        throw new Error("socket gone");
+      },
+    });
+    expect(() => nextTurn()).toThrow("socket gone");
+    load.published += LIGHT_EVENTS;
+    flusher.add(connection("b"));
+    flusher.add(connection("c"));
+    while (turns.length > 0) nextTurn();
+    expect(log).toEqual(["commit", "a", "commit", "b", "c"]);
+    expect(flusher.size).toBe(0);
+  });
 });
