@@ -41,10 +41,14 @@ const BREAK = Symbol("break");
 
 class CborReader {
   offset = 0;
-  private readonly view: DataView;
+  /** Made on first use: most items (short heads, texts) never need one. */
+  private dataView: DataView | undefined;
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private get view(): DataView {
+    this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.dataView;
   }
 
   item(depth: number): unknown {
@@ -66,15 +70,17 @@ class CborReader {
         return this.bytes[this.offset++]!;
       case 25: {
         this.need(2);
-        const v = this.view.getUint16(this.offset);
+        const b = this.bytes;
+        const o = this.offset;
         this.offset += 2;
-        return v;
+        return (b[o]! << 8) | b[o + 1]!;
       }
       case 26: {
         this.need(4);
-        const v = this.view.getUint32(this.offset);
+        const b = this.bytes;
+        const o = this.offset;
         this.offset += 4;
-        return v;
+        return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
       }
       case 27: {
         this.need(8);
@@ -196,22 +202,37 @@ class CborReader {
     this.checkDepth(depth);
     const length = this.length(info);
     if (length !== null) this.need(length * 2);
-    const entries: [unknown, unknown][] = [];
-    let textKeys = true;
+    const first = this.offset;
+    // Built straight into an object, the common case; a key that is not
+    // text sends the reader back to the first entry to build a Map instead
+    // (decoding is pure, and an object would lose the entries' order).
+    const object: Record<string, unknown> = Object.create(null);
     for (let i = 0; length === null || i < length; i++) {
       const key = this.itemOrBreak(depth + 1);
       if (key === BREAK) {
         if (length !== null) throw badCbor("unexpected break code");
         break;
       }
-      const value = this.item(depth + 1);
-      if (typeof key !== "string") textKeys = false;
-      entries.push([key, value]);
+      if (typeof key !== "string") {
+        this.offset = first;
+        return this.mapOfAnyKeys(length, depth);
+      }
+      object[key] = this.item(depth + 1);
     }
-    if (!textKeys) return new Map(entries);
-    const object: Record<string, unknown> = Object.create(null);
-    for (const [key, value] of entries) object[key as string] = value;
     return object;
+  }
+
+  private mapOfAnyKeys(length: number | null, depth: number): Map<unknown, unknown> {
+    const map = new Map<unknown, unknown>();
+    for (let i = 0; length === null || i < length; i++) {
+      const key = this.itemOrBreak(depth + 1);
+      if (key === BREAK) {
+        if (length !== null) throw badCbor("unexpected break code");
+        break;
+      }
+      map.set(key, this.item(depth + 1));
+    }
+    return map;
   }
 
   private tag(info: number, depth: number): unknown {
@@ -278,13 +299,42 @@ class CborReader {
  */
 const ASCII_FAST_PATH_MAX = 64;
 
+/**
+ * The same few short texts come in frame after frame (keys, types, topic
+ * names, IDs): a small table of recent ones, by hash, hands back the string
+ * already made instead of building it again. A collision only costs a miss.
+ */
+const TEXT_CACHE_SLOTS = 1024;
+const TEXT_CACHE_MAX = 32;
+const textCache: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill("");
+
 function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
-  let text = "";
+  const length = end - start;
+  let hash = length;
   for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
     if (byte > 0x7f) return undefined;
-    text += String.fromCharCode(byte);
+    hash = (Math.imul(hash, 31) + byte) | 0;
   }
+  if (length > TEXT_CACHE_MAX) return buildAscii(bytes, start, end);
+  const slot = (hash ^ (hash >>> 12)) & (TEXT_CACHE_SLOTS - 1);
+  const cached = textCache[slot]!;
+  if (cached.length === length && sameAscii(cached, bytes, start)) return cached;
+  const text = buildAscii(bytes, start, end);
+  textCache[slot] = text;
+  return text;
+}
+
+function sameAscii(text: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  }
+  return true;
+}
+
+function buildAscii(bytes: Uint8Array, start: number, end: number): string {
+  let text = "";
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
   return text;
 }
 

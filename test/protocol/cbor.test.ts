@@ -79,6 +79,21 @@ describe("decodeCbor: well-formed items", () => {
     expect(dec("f8ff")).toEqual(new SimpleValue(255));
   });
 
+  test("short texts seen before decode to equal strings, collisions included", () => {
+    // Many distinct short texts through the decoder's table of recent ones:
+    // every one comes back exactly, however often slots are shared.
+    const texts = Array.from({ length: 5000 }, (_, i) => `k${i.toString(36)}`);
+    for (let round = 0; round < 2; round++) {
+      for (const text of texts) expect(decodeCbor(encodeCbor(text))).toBe(text);
+    }
+    expect(dec("60")).toBe("");
+    expect(dec("6161")).toBe("a");
+    expect(dec("6162")).toBe("b");
+    // Same length and hash neighbourhood, different bytes.
+    expect(dec("626162")).toBe("ab");
+    expect(dec("626261")).toBe("ba");
+  });
+
   test("text and byte strings; byte strings are copies", () => {
     expect(dec("60")).toBe("");
     expect(dec("6449455446")).toBe("IETF");
@@ -119,6 +134,20 @@ describe("decodeCbor: well-formed items", () => {
       [3, 4],
     ]);
     expect(dec("a2616101f402")).toBeInstanceOf(Map);
+    // Text keys first, then one that is not: every entry, in wire order,
+    // integer-like text keys included (an object would put "1" first).
+    const mixed = dec("bf61620161310201036161f4ff") as Map<unknown, unknown>;
+    expect([...mixed]).toEqual([
+      ["b", 1],
+      ["1", 2],
+      [1, 3],
+      ["a", false],
+    ]);
+    // A repeated key keeps its first place and its last value, as in a Map.
+    expect([...(dec("a361610102006161f5") as Map<unknown, unknown>)]).toEqual([
+      ["a", true],
+      [2, 0],
+    ]);
     // A "__proto__" key is an ordinary own key and pollutes nothing.
     const proto = dec("a1695f5f70726f746f5f5fa1617801") as Record<string, unknown>;
     expect(Object.keys(proto)).toEqual(["__proto__"]);
@@ -346,6 +375,8 @@ describe("decodeCbor: strictness (bad_cbor)", () => {
     bad("81ff");
     bad("a1ff");
     bad("a16161ff"); // a break as a value
+    bad("a2616101ff"); // a break as a key of a definite map
+    bad("a20102ff"); // the same once the map has a key that is not text
     bad("bf6161ff"); // a key without a value
     bad("1f");
     bad("3f");
