@@ -25,6 +25,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @throws ScalarError `bad_cbor` on anything that is not one well-formed item.
  */
 export function decodeCbor(bytes: Uint8Array): unknown {
+  keyStack.length = 0; // a decode that threw may have left keys behind
   const reader = new CborReader(bytes);
   const value = reader.item(1);
   if (reader.offset !== bytes.length) {
@@ -38,6 +39,13 @@ function badCbor(message: string): ScalarError {
 }
 
 const BREAK = Symbol("break");
+
+/**
+ * Keys of the maps being read, in wire order; a nested map stacks its own
+ * above its parent's and takes them off when done. Shared, so a map costs
+ * no array of its own.
+ */
+const keyStack: string[] = [];
 
 class CborReader {
   offset = 0;
@@ -202,11 +210,13 @@ class CborReader {
     this.checkDepth(depth);
     const length = this.length(info);
     if (length !== null) this.need(length * 2);
-    const first = this.offset;
-    // Built straight into an object, the common case; a key that is not
-    // text sends the reader back to the first entry to build a Map instead
-    // (decoding is pure, and an object would lose the entries' order).
+    // Built straight into an object, the common case. The keys also go on
+    // the key stack in wire order, so that a key that is not text can turn
+    // what was read into a Map without reading it again (an object lists
+    // integer-like keys first; reading again would double the work at every
+    // level of nesting).
     const object: Record<string, unknown> = Object.create(null);
+    const base = keyStack.length;
     for (let i = 0; length === null || i < length; i++) {
       const key = this.itemOrBreak(depth + 1);
       if (key === BREAK) {
@@ -214,23 +224,37 @@ class CborReader {
         break;
       }
       if (typeof key !== "string") {
-        this.offset = first;
-        return this.mapOfAnyKeys(length, depth);
+        return this.restAsMap(object, base, key, length === null ? null : length - i, depth);
       }
       object[key] = this.item(depth + 1);
+      keyStack.push(key);
     }
+    keyStack.length = base;
     return object;
   }
 
-  private mapOfAnyKeys(length: number | null, depth: number): Map<unknown, unknown> {
+  /** The entries read so far, in wire order, then `key` and the rest of the map. */
+  private restAsMap(
+    object: Record<string, unknown>,
+    base: number,
+    key: unknown,
+    remaining: number | null,
+    depth: number,
+  ): Map<unknown, unknown> {
     const map = new Map<unknown, unknown>();
-    for (let i = 0; length === null || i < length; i++) {
-      const key = this.itemOrBreak(depth + 1);
-      if (key === BREAK) {
-        if (length !== null) throw badCbor("unexpected break code");
+    for (let k = base; k < keyStack.length; k++) {
+      const textKey = keyStack[k]!;
+      map.set(textKey, object[textKey]);
+    }
+    keyStack.length = base;
+    map.set(key, this.item(depth + 1));
+    for (let i = 1; remaining === null || i < remaining; i++) {
+      const next = this.itemOrBreak(depth + 1);
+      if (next === BREAK) {
+        if (remaining !== null) throw badCbor("unexpected break code");
         break;
       }
-      map.set(key, this.item(depth + 1));
+      map.set(next, this.item(depth + 1));
     }
     return map;
   }

@@ -143,6 +143,21 @@ describe("decodeCbor: well-formed items", () => {
       [1, 3],
       ["a", false],
     ]);
+    // Nested: every level turns into a Map at its own first non-text key.
+    const nested = dec("a261610ca1616201f5") as unknown;
+    expect(nested).toBeInstanceOf(Map);
+    expect([...(nested as Map<unknown, unknown>)]).toEqual([
+      ["a", 12],
+      [{ b: 1 }, true],
+    ]);
+    const deep = dec("a26161a2616201020302f4") as Map<unknown, unknown>;
+    expect(deep).toBeInstanceOf(Map);
+    const inner = deep.get("a") as Map<unknown, unknown>;
+    expect([...inner]).toEqual([
+      ["b", 1],
+      [2, 3],
+    ]);
+    expect(deep.get(2)).toBe(false);
     // A repeated key keeps its first place and its last value, as in a Map.
     expect([...(dec("a361610102006161f5") as Map<unknown, unknown>)]).toEqual([
       ["a", true],
