@@ -6,6 +6,7 @@ import {
   decodeCbor,
   decodeRequest,
   decodeServerFrame,
+  encodeCbor,
   encodeFrame,
   encodeMessage,
   encodeMessageFrame,
@@ -454,4 +455,52 @@ describe("differential: decodeCbor agrees with cbor-x on plain data", () => {
       );
     });
   }
+});
+
+describe("maps with keys of any kind", () => {
+  // Text keys decode to an object; one key of another kind makes the whole
+  // map a Map with every entry in wire order, at every level of nesting.
+  type Tree = unknown;
+  const { tree } = fc.letrec((tie) => ({
+    tree: fc.oneof({ maxDepth: 5, depthSize: "small" }, fc.integer(), fc.string(), tie("map")),
+    map: fc
+      .array(
+        fc.tuple(
+          fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -5, max: 50 })),
+          tie("tree"),
+        ),
+        {
+          maxLength: 6,
+        },
+      )
+      .map((entries) => new Map<unknown, Tree>(entries)),
+  }));
+  const expected = (value: Tree): Tree => {
+    if (!(value instanceof Map)) return value;
+    const entries = [...value].map(([k, v]) => [k, expected(v)] as const);
+    if (entries.every(([k]) => typeof k === "string")) {
+      const object: Record<string, unknown> = Object.create(null);
+      for (const [k, v] of entries) object[k as string] = v;
+      return object;
+    }
+    return new Map(entries);
+  };
+  const entriesOf = (value: Tree): unknown =>
+    value instanceof Map
+      ? [...value].map(([k, v]) => [k, entriesOf(v)])
+      : value !== null && typeof value === "object"
+        ? Object.entries(value).map(([k, v]) => [k, entriesOf(v)])
+        : value;
+
+  test("decode(encode(map)) keeps every entry, and a Map's order", () => {
+    fc.assert(
+      fc.property(tree, (value) => {
+        const decoded = decodeCbor(encodeCbor(value));
+        const want = expected(value);
+        expect(decoded).toEqual(want);
+        expect(entriesOf(decoded)).toEqual(entriesOf(want));
+      }),
+      params(400),
+    );
+  });
 });
