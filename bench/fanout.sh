@@ -10,13 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-anchors=${ANCHORS:-/tmp/anchors}
-shared=${SHARED_ANCHORS:-$root/../shared/anchors}
-
-if [ ! -d "$anchors/node_modules" ]; then
-  rm -rf "$anchors" && cp -r "$shared" "$anchors"
-  (cd "$anchors" && npm ci --no-audit --no-fund)
-fi
+anchors=$(bench/lib/anchors.sh)
 # The Bun ceiling anchor uses the project's own Bun.
 export PATH="$root/node_modules/.bin:$PATH"
 
