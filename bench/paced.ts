@@ -28,10 +28,12 @@ const root = resolve(import.meta.dir, "..");
 const bun = process.execPath;
 
 const USAGE = `usage: bun bench/paced.ts [--rounds N] [--seconds T] [--config s100|s1000]
-                          [--servers ${SERVERS.join(",")}] [--warmup T]
+                          [--servers ${SERVERS.join(",")}] [--warmup T] [--loadgen-flags=F]
   --rounds   runs of each server, taken in turns (default 5)
   --seconds  length of each run (default 60)
-  --warmup   also report the p99 of the first T seconds and of the rest apart (default 0: off)`;
+  --warmup   also report the p99 of the first T seconds and of the rest apart (default 0: off)
+  --loadgen-flags=F  Node.js flags for the load generator, the same for every server,
+             e.g. --loadgen-flags="--min-semi-space-size=2 --max-semi-space-size=2"`;
 
 const values = parseOptions();
 const rounds = positive("--rounds", values.rounds);
@@ -169,7 +171,8 @@ async function startServer(command: string[], port: number): Promise<Started> {
 
 async function loadGenerator(args: string[]): Promise<RunResult> {
   const env = { ...process.env, SPLIT_WARMUP_SEC: String(warmup) };
-  const child = Bun.spawn(["taskset", "-c", "1", "node", ...args], {
+  const flags = values["loadgen-flags"].split(" ").filter(Boolean);
+  const child = Bun.spawn(["taskset", "-c", "1", "node", ...flags, ...args], {
     cwd: anchors,
     env,
     stdout: "pipe",
@@ -301,6 +304,7 @@ function parseOptions() {
         config: { type: "string", default: "s100" },
         servers: { type: "string", default: SERVERS.join(",") },
         warmup: { type: "string", default: "0" },
+        "loadgen-flags": { type: "string", default: "" },
         help: { type: "boolean", default: false },
       },
     });
