@@ -73,50 +73,27 @@ for (let round = 1; round <= rounds; round++) {
 printSummary();
 
 async function runOnce(name: ServerName): Promise<RunResult> {
-  const msgs = config.rate * seconds;
-  const common = [
-    "--subs",
-    config.subs,
-    "--pubs",
-    config.pubs,
-    "--msgs",
-    msgs,
-    "--rate",
-    config.rate,
-  ];
-  const load = [...common, "--window", config.window, "--body", 100, "--quiet"].map(String);
+  const { subs, pubs, rate, window } = config;
+  const load = words(
+    `--subs ${subs} --pubs ${pubs} --msgs ${rate * seconds} --rate ${rate} --window ${window} --body 100 --quiet`,
+  );
   if (name === "bare-bun") {
-    const port = await freePort();
-    const args = [
-      "tcp-ceiling.mjs",
-      "--spawn",
-      "bun",
-      "--bun",
-      bun,
-      "--mode",
-      "batch",
-      "--server-cpu",
-      "0",
-    ];
-    return loadGenerator([...args, "--port", String(port), ...load]);
+    const spawn = words(
+      `tcp-ceiling.mjs --spawn bun --mode batch --server-cpu 0 --port ${await freePort()}`,
+    );
+    return loadGenerator([...spawn, "--bun", bun, ...load]);
   }
   const server =
     name === "scalarbot"
       ? await startScalar()
       : await startServer(["ngircd", "-n", "-f", join(anchors, "conf/ngircd.conf")], 16667);
   try {
-    const args =
+    const client =
       name === "scalarbot"
-        ? ["scalar-fanout.mjs", "--domain", "localhost", "--publisher-prefix", "pub"]
-        : ["irc-fanout.mjs", "--oper", "bench:bench"];
-    return await loadGenerator([
-      ...args,
-      "--port",
-      String(server.port),
-      "--server-pid",
-      String(server.pid),
-      ...load,
-    ]);
+        ? words("scalar-fanout.mjs --domain localhost --publisher-prefix pub")
+        : words("irc-fanout.mjs --oper bench:bench");
+    const target = words(`--port ${server.port} --server-pid ${server.pid}`);
+    return await loadGenerator([...client, ...target, ...load]);
   } finally {
     server.process.kill("SIGTERM");
     await server.process.exited;
@@ -130,13 +107,11 @@ interface Started {
 }
 
 async function startScalar(): Promise<Started> {
-  const admins = Array.from({ length: config.pubs }, (_, j) => [
-    "--admin",
-    `pub${j}@localhost`,
-  ]).flat();
-  const command = [bun, "src/cli.ts", "server", "--port", "0", "--domain", "localhost", ...admins];
-  const unlimited = ["--rate", "100000000", "--burst", "100000000"];
-  const child = Bun.spawn(["taskset", "-c", "0", ...command, ...unlimited], {
+  const admins = Array.from({ length: config.pubs }, (_, j) => `--admin pub${j}@localhost`);
+  const server = words(
+    `src/cli.ts server --port 0 --domain localhost ${admins.join(" ")} --rate 100000000 --burst 100000000`,
+  );
+  const child = Bun.spawn(["taskset", "-c", "0", bun, ...server], {
     cwd: root,
     stdout: "pipe",
     stderr: "ignore",
@@ -203,7 +178,7 @@ function printSummary(): void {
       [`p99 after ${warmup} s`, (r) => r.steadyP99],
     );
   }
-  const label = `${values.config}, ${config.rate} msg/s, ${rounds} rounds of ${seconds} s`;
+  const label = `${values.config}, ${config.rate} msg/s, ${rounds} round${rounds === 1 ? "" : "s"} of ${seconds} s`;
   console.log(
     `\n${label}: median (min–max) in ms; "lower" counts rounds where our p99 was below the other's\n`,
   );
@@ -322,6 +297,10 @@ function positive(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) fail(`${flag}: expected a positive integer, got ${value}`);
   return n;
+}
+
+function words(text: string): string[] {
+  return text.split(" ");
 }
 
 function fail(message: string): never {
