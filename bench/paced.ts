@@ -17,6 +17,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
+// The shapes of run-all's s100 and s1000 paced runs.
 const CONFIGS = {
   s100: { subs: 100, pubs: 2, rate: 1000, window: 256 },
   s1000: { subs: 1000, pubs: 4, rate: 100, window: 64 },
@@ -47,7 +48,7 @@ for (const name of servers) {
     fail(`--servers: expected some of ${SERVERS.join(",")}, got ${name}`);
 }
 if (!(warmup >= 0 && warmup < seconds))
-  fail(`--warmup: expected 0 ≤ seconds < --seconds, got ${values.warmup}`);
+  fail(`--warmup: expected seconds from 0 to below --seconds, got ${values.warmup}`);
 
 const anchors = prepareAnchors();
 
@@ -79,7 +80,7 @@ async function runOnce(name: ServerName): Promise<RunResult> {
   );
   if (name === "bare-bun") {
     const spawn = words(
-      `tcp-ceiling.mjs --spawn bun --mode batch --server-cpu 0 --port ${await freePort()}`,
+      `tcp-ceiling.mjs --spawn bun --mode batch --server-cpu 0 --port ${freePort()}`,
     );
     return loadGenerator([...spawn, "--bun", bun, ...load]);
   }
@@ -249,7 +250,7 @@ function prepareAnchors(): string {
   return split;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = listener.port;
   listener.stop(true);
