@@ -89,6 +89,8 @@ export interface SubscribedReply {
   type: "subscribed";
   topic: string;
   seq: number;
+  /** The topic's sequence space (§5 Epochs); absent from servers older than the rule. */
+  epoch?: string;
 }
 export interface UnsubscribedReply {
   type: "unsubscribed";
@@ -127,6 +129,8 @@ export interface BacklogReply {
   type: "backlog";
   topic: string;
   available: boolean;
+  /** As in `subscribed`; present when `available` on servers that follow §5 Epochs. */
+  epoch?: string;
   events: EventFrame[];
   more: boolean;
 }
@@ -370,7 +374,16 @@ const SERVER_PARSERS: Record<string, (r: FieldReader) => ServerFrame> = {
     if (motd !== undefined) welcome.motd = motd;
     return welcome;
   },
-  subscribed: (r) => ({ type: "subscribed", topic: r.text("topic"), seq: r.uint("seq") }),
+  subscribed: (r) => {
+    const reply: SubscribedReply = {
+      type: "subscribed",
+      topic: r.text("topic"),
+      seq: r.uint("seq"),
+    };
+    const epoch = optEpoch(r);
+    if (epoch !== undefined) reply.epoch = epoch;
+    return reply;
+  },
   unsubscribed: (r) => ({ type: "unsubscribed", topic: r.text("topic") }),
   sent: (r) => ({ type: "sent", topic: r.text("topic"), seq: r.uint("seq"), at: r.datetime("at") }),
   topic_list: (r) => ({
@@ -385,18 +398,23 @@ const SERVER_PARSERS: Record<string, (r: FieldReader) => ServerFrame> = {
       return { topic: t.text("topic"), subscribers: t.uint("subscribers") };
     }),
   }),
-  backlog: (r) => ({
-    type: "backlog",
-    topic: r.text("topic"),
-    available: r.bool("available"),
-    more: r.bool("more"),
-    events: r.array("events").map((item, i) => {
-      if (!isWireMap(item)) {
-        throw new ScalarError("bad_message", `backlog: events[${i}] must be a map`);
-      }
-      return parseEvent(new FieldReader(item, `backlog.events[${i}]`));
-    }),
-  }),
+  backlog: (r) => {
+    const reply: BacklogReply = {
+      type: "backlog",
+      topic: r.text("topic"),
+      available: r.bool("available"),
+      more: r.bool("more"),
+      events: r.array("events").map((item, i) => {
+        if (!isWireMap(item)) {
+          throw new ScalarError("bad_message", `backlog: events[${i}] must be a map`);
+        }
+        return parseEvent(new FieldReader(item, `backlog.events[${i}]`));
+      }),
+    };
+    const epoch = optEpoch(r);
+    if (epoch !== undefined) reply.epoch = epoch;
+    return reply;
+  },
   pong: (r) => ({ type: "pong", at: r.datetime("at") }),
   event: parseEvent,
   ping: (r) => ({ type: "ping", at: r.datetime("at") }),
@@ -414,3 +432,12 @@ const SERVER_PARSERS: Record<string, (r: FieldReader) => ServerFrame> = {
     return frame;
   },
 };
+
+export const MAX_EPOCH_BYTES = 64;
+
+/** `epoch`: text of 1–64 UTF-8 bytes when present (§5 Epochs). */
+function optEpoch(r: FieldReader): string | undefined {
+  const epoch = r.optText("epoch", MAX_EPOCH_BYTES);
+  if (epoch === "") throw new ScalarError("bad_message", "epoch must not be empty");
+  return epoch;
+}
