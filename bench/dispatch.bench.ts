@@ -6,9 +6,9 @@
  *   bun bench/dispatch.bench.ts
  */
 import { bench, run, summary } from "mitata";
-import { CommandRegistry } from "../src/plugins/commands.ts";
-import { type ChainContext, Composer } from "../src/plugins/composer.ts";
-import { Cooldowns } from "../src/plugins/cooldown.ts";
+import { CommandRegistry } from "../src/bot/commands.ts";
+import { type ChainContext, Composer } from "../src/bot/composer.ts";
+import { Cooldowns } from "../src/bot/cooldown.ts";
 
 const bot = new Composer<ChainContext>({
   prefix: "!",

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Runner } from "../src/cli/runner.ts";
 import { loadConfig } from "../src/config/load.ts";
-import { Runner } from "../src/runtime/runner.ts";
 import { handledReaches, resetCount } from "./lib/count-plugin.ts";
 import { connectRaw } from "./lib/raw-client.ts";
 

@@ -4,7 +4,7 @@
  * only wires them together and maps usage errors to exit status 2.
  */
 import { Command, CommanderError } from "commander";
-import { registerRuntimeCommands } from "./runtime/cli.ts";
+import { registerRuntimeCommands } from "./cli/commands.ts";
 import { registerServerCommand } from "./server/cli.ts";
 
 export function buildProgram(): Command {

@@ -5,9 +5,10 @@
  * configuration, `startServer` for a Scalar server in-process.
  * The protocol library is its own entry, `scalarbot/protocol`.
  */
+
+export * from "./bot/api.ts";
+export { Bot, type BotOptions } from "./bot/bot.ts";
+export { Runner, type RunnerOptions } from "./cli/runner.ts";
+export type { Status } from "./client/status.ts";
 export { type LoadedConfig, loadConfig } from "./config/load.ts";
-export * from "./plugins/api.ts";
-export { Bot, type BotOptions } from "./runtime/bot.ts";
-export { Runner, type RunnerOptions } from "./runtime/runner.ts";
-export type { Status } from "./runtime/status.ts";
 export { type RunningServer, type ServerOptions, startServer } from "./server/index.ts";

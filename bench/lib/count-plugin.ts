@@ -2,7 +2,7 @@
  * A no-op plugin that counts the messages it is handed (replayed ones
  * included), so a benchmark can wait for the last one.
  */
-import { definePlugin } from "../../src/plugins/api.ts";
+import { definePlugin } from "../../src/bot/api.ts";
 
 let handled = 0;
 let waiter: { target: number; resolve: () => void } | undefined;

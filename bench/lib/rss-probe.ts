@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Runner } from "../../src/cli/runner.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { Runner } from "../../src/runtime/runner.ts";
 
 const [host, port, count, stateDir] = process.argv.slice(2);
 const n = Number(count);

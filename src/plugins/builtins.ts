@@ -1,6 +1,6 @@
-import type { Plugin } from "./api.ts";
+import type { Plugin } from "../bot/api.ts";
+import help, { helpOptions } from "../bot/help.ts";
 import echo, { echoOptions } from "./echo.ts";
-import help, { helpOptions } from "./help.ts";
 import logger, { loggerOptions } from "./logger.ts";
 import responders, { respondersOptions } from "./responders.ts";
 import scheduler, { schedulerOptions } from "./scheduler.ts";

@@ -32,7 +32,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { definePlugin, type EventContext, type GapContext } from "./api.ts";
+import { definePlugin, type EventContext, type GapContext } from "../bot/api.ts";
 
 export const loggerOptions = z
   .object({

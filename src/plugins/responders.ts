@@ -18,8 +18,8 @@
  * messages of others only.
  */
 import { z } from "zod";
-import { definePlugin } from "./api.ts";
-import type { CooldownSpec } from "./cooldown.ts";
+import { definePlugin } from "../bot/api.ts";
+import type { CooldownSpec } from "../bot/cooldown.ts";
 import { checkTemplate, parsePattern, render } from "./template.ts";
 
 const cooldownSchema = z.union(

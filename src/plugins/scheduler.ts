@@ -16,8 +16,8 @@
  * ```
  */
 import { z } from "zod";
-import { definePlugin } from "./api.ts";
-import { parseSchedule } from "./schedule.ts";
+import { definePlugin } from "../bot/api.ts";
+import { parseSchedule } from "../bot/schedule.ts";
 
 const announcementSchema = z
   .object({

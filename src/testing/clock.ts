@@ -1,4 +1,4 @@
-import { ManualClock } from "../runtime/clock.ts";
+import { ManualClock } from "../client/clock.ts";
 
 /**
  * The harness's plugin clock: a `ManualClock` whose `advance` also waits

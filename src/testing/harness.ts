@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Bot } from "../runtime/bot.ts";
-import { Runner, type RunnerOptions } from "../runtime/runner.ts";
-import type { StatusType } from "../runtime/status.ts";
-import { tcpDialer } from "../runtime/tcp-transport.ts";
+import type { Bot } from "../bot/bot.ts";
+import { Runner, type RunnerOptions } from "../cli/runner.ts";
+import type { StatusType } from "../client/status.ts";
+import { tcpDialer } from "../client/tcp-transport.ts";
 import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
 import { startServer } from "../server/index.ts";
 import { HarnessClock } from "./clock.ts";

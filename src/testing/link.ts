@@ -3,8 +3,9 @@
  * harness holds each transport (to cut it), counts the frames that pass (to
  * tell when nothing moves any more) and can send a round-trip marker.
  */
+
+import type { Dialer, Transport } from "../client/transport.ts";
 import { DateTime, decodeCbor, encodeMessageFrame, FrameDecoder } from "../protocol/index.ts";
-import type { Dialer, Transport } from "../runtime/transport.ts";
 
 /**
  * Markers are pings with a text `ref`: the server answers them in order,

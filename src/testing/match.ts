@@ -2,7 +2,7 @@
  * What a test user received, how a test describes the event it waits for,
  * and the one-line text form transcripts and failure messages use.
  */
-import { type EventView, eventView } from "../plugins/api.ts";
+import { type EventView, eventView } from "../bot/api.ts";
 import type { EventFrame, EventKind } from "../protocol/index.ts";
 import { parseName, shortName } from "../protocol/index.ts";
 

@@ -5,12 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { installPlugin, type Plugin } from "../bot/api.ts";
+import { type LoadedPlugin, PluginLoadError } from "../bot/loader.ts";
+import type { PreparedBot } from "../cli/runner.ts";
 import { type LoadedConfig, loadConfig, parseConfig } from "../config/load.ts";
+import { loadConfiguredPlugin } from "../config/plugins.ts";
 import { type BotConfig, botSchema, type Config } from "../config/schema.ts";
-import { installPlugin, type Plugin } from "../plugins/api.ts";
 import { isBuiltin } from "../plugins/builtins.ts";
-import { type LoadedPlugin, loadPlugin, PluginLoadError } from "../plugins/loader.ts";
-import type { PreparedBot } from "../runtime/runner.ts";
 import { fullName } from "./match.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: a plugin of any options type
@@ -80,7 +81,10 @@ async function pluginOf(spec: PluginSpec, where: string): Promise<LoadedPlugin> 
   const [use, options] = Array.isArray(spec) ? spec : [spec, undefined];
   if (typeof use === "string") {
     const path = isBuiltin(use) || isAbsolute(use) ? use : resolve(use);
-    return loadPlugin({ use: path, ...(options === undefined ? {} : { with: options }) }, where);
+    return loadConfiguredPlugin(
+      { use: path, ...(options === undefined ? {} : { with: options }) },
+      where,
+    );
   }
   const given: Plugin<unknown> = typeof use === "function" ? { setup: use } : use;
   let checked: unknown = options ?? {};

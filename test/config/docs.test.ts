@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
+import { loadConfiguredPlugin } from "../../src/config/plugins.ts";
 import { isBuiltin } from "../../src/plugins/builtins.ts";
-import { loadPlugin } from "../../src/plugins/loader.ts";
 
 const root = join(import.meta.dir, "../..");
 const doc = readFileSync(join(root, "docs/config.md"), "utf8");
@@ -22,7 +22,7 @@ for (const [i, block] of blocks.entries()) {
       for (const [p, entry] of bot.plugins.entries()) {
         const use =
           isBuiltin(entry.use) || isAbsolute(entry.use) ? entry.use : resolve(root, entry.use);
-        await loadPlugin({ ...entry, use }, `${where}: bots[${b}].plugins[${p}]`);
+        await loadConfiguredPlugin({ ...entry, use }, `${where}: bots[${b}].plugins[${p}]`);
       }
     }
   });

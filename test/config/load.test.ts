@@ -3,11 +3,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Runner } from "../../src/cli/runner.ts";
 import { interpolate } from "../../src/config/env.ts";
 import { ConfigError, loadConfig, parseConfig } from "../../src/config/load.ts";
 import { configJsonSchema } from "../../src/config/schema.ts";
 import { BUILTIN_PLUGINS } from "../../src/plugins/builtins.ts";
-import { Runner } from "../../src/runtime/runner.ts";
 
 function problems(text: string, env: Record<string, string> = {}): string[] {
   try {

@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import karma from "../../bots/karma.ts";
+import { ManualClock } from "../../src/client/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { loadPlugin } from "../../src/plugins/loader.ts";
+import { loadConfiguredPlugin } from "../../src/config/plugins.ts";
 import responders, { respondersOptions } from "../../src/plugins/responders.ts";
 import scheduler, { schedulerOptions } from "../../src/plugins/scheduler.ts";
 import { checkTemplate, parsePattern, render } from "../../src/plugins/template.ts";
-import { ManualClock } from "../../src/runtime/clock.ts";
-import { botsStoppedAfterEach } from "./helpers.ts";
-import { waitFor } from "./wait.ts";
+import { botsStoppedAfterEach } from "../bot/plugin-helpers.ts";
+import { waitFor } from "../bot/wait.ts";
 
 const root = join(import.meta.dir, "../..");
 const start = botsStoppedAfterEach();
@@ -18,7 +18,7 @@ async function pluginsOf(file: string, bot: number) {
   const config = loadConfig(join(root, file), {}).config;
   return Promise.all(
     config.bots[bot]!.plugins.map(async (entry, i) => {
-      const loaded = await loadPlugin(entry, `bots[${bot}].plugins[${i}]`);
+      const loaded = await loadConfiguredPlugin(entry, `bots[${bot}].plugins[${i}]`);
       return [loaded.plugin, loaded.options] as [typeof loaded.plugin, unknown];
     }),
   );

@@ -7,8 +7,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
-import { loadPlugin } from "../../src/plugins/loader.ts";
-import { liveBot } from "./helpers.ts";
+import { loadConfiguredPlugin } from "../../src/config/plugins.ts";
+import { liveBot } from "../bot/plugin-helpers.ts";
 
 const root = join(import.meta.dir, "../..");
 const doc = readFileSync(join(root, "docs/plugins.md"), "utf8");
@@ -34,9 +34,9 @@ for (const [i, block] of blocks.entries()) {
   const conversation = blocks[i + 1]?.lang === "text" ? blocks[i + 1]!.body : "";
   test(`docs/plugins.md ts example ${i} runs its conversation`, async () => {
     const file = join(dir, `example-${i}.ts`);
-    // The examples import "../src/…" as a module in bots/ would.
-    writeFileSync(file, block.body.replaceAll('"../src/', `"${root}/src/`));
-    const loaded = await loadPlugin({ use: file }, "example");
+    // Inside the project, so the examples' `scalarbot/...` imports resolve to this package.
+    writeFileSync(file, block.body);
+    const loaded = await loadConfiguredPlugin({ use: file }, "example");
     const live = await liveBot([[loaded.plugin, loaded.options]]);
     try {
       const lines = conversation.trim().split("\n").filter(Boolean);

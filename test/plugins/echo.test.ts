@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import echo, { echoText } from "../../src/plugins/echo.ts";
-import { Bot } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { FakeServer } from "../runtime/fake-server.ts";
+import { FakeServer } from "../client/fake-server.ts";
 
 const bots: Bot[] = [];
 afterEach(async () => {

@@ -2,11 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import logger, { JsonlLog, recoverLastSeq, topicFolder } from "../../src/plugins/logger.ts";
-import { Bot } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { FakeServer } from "../runtime/fake-server.ts";
-import { record } from "../runtime/helpers.ts";
+import { record } from "../bot/helpers.ts";
+import { FakeServer } from "../client/fake-server.ts";
 
 const GENERAL = "#general@localhost";
 const bots: Bot[] = [];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import { definePlugin } from "../../src/plugins/api.ts";
+import { definePlugin } from "../../src/bot/api.ts";
 import { createHarness } from "../../src/testing/index.ts";
 
 const root = resolve(import.meta.dir, "../..");

@@ -6,7 +6,7 @@
 import { heapStats } from "bun:jsc";
 import { describe, expect, test } from "bun:test";
 import greeter from "../../bots/greeter.ts";
-import { definePlugin } from "../../src/plugins/api.ts";
+import { definePlugin } from "../../src/bot/api.ts";
 import echo from "../../src/plugins/echo.ts";
 import { createHarness, HarnessLeakError } from "../../src/testing/index.ts";
 

@@ -4,11 +4,11 @@
  * every handler has finished with that event.
  */
 import { afterEach } from "bun:test";
-import type { Plugin } from "../../src/plugins/api.ts";
-import { Bot, type BotOptions } from "../../src/runtime/bot.ts";
-import { ManualClock } from "../../src/runtime/clock.ts";
-import { type CursorStore, MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { FakeServer } from "../runtime/fake-server.ts";
+import type { Plugin } from "../../src/bot/api.ts";
+import { Bot, type BotOptions } from "../../src/bot/bot.ts";
+import { ManualClock } from "../../src/client/clock.ts";
+import { type CursorStore, MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { FakeServer } from "../client/fake-server.ts";
 
 export interface LiveBot {
   server: FakeServer;

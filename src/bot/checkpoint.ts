@@ -1,4 +1,4 @@
-import type { CursorStore } from "./cursor-store.ts";
+import type { CursorStore } from "../client/cursor-store.ts";
 
 /**
  * When a bot's cursors are saved. A cursor moves in memory as soon as every

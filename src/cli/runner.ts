@@ -2,18 +2,20 @@
  * Runs a configuration: the embedded server if asked, then every bot with
  * its own identity, connection, state and plugins, in one process.
  */
+
+import type { Log } from "../bot/api.ts";
+import { Bot } from "../bot/bot.ts";
+import type { LoadedPlugin } from "../bot/loader.ts";
+import type { Clock } from "../client/clock.ts";
+import { SqliteCursorStore } from "../client/cursor-store.ts";
+import { describeCause } from "../client/errors.ts";
+import { describeStatus } from "../client/status.ts";
+import { tcpDialer } from "../client/tcp-transport.ts";
+import type { Dialer } from "../client/transport.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { loadConfiguredPlugin } from "../config/plugins.ts";
 import type { BotConfig } from "../config/schema.ts";
-import type { Log } from "../plugins/api.ts";
-import { type LoadedPlugin, loadPlugin } from "../plugins/loader.ts";
 import type { RunningServer, Logger as ServerLogger } from "../server/index.ts";
-import { Bot } from "./bot.ts";
-import type { Clock } from "./clock.ts";
-import { SqliteCursorStore } from "./cursor-store.ts";
-import { describeCause } from "./errors.ts";
-import { describeStatus } from "./status.ts";
-import { tcpDialer } from "./tcp-transport.ts";
-import type { Dialer } from "./transport.ts";
 
 export interface RunnerOptions {
   /** Where log lines go (default: stdout). */
@@ -74,7 +76,7 @@ export class Runner {
     for (const [i, config] of loaded.config.bots.entries()) {
       const plugins: LoadedPlugin[] = [];
       for (const [j, entry] of config.plugins.entries()) {
-        plugins.push(await loadPlugin(entry, `bots[${i}].plugins[${j}]`));
+        plugins.push(await loadConfiguredPlugin(entry, `bots[${i}].plugins[${j}]`));
       }
       prepared.push({ config, plugins });
     }

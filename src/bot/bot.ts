@@ -1,5 +1,28 @@
 import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "../client/backoff.ts";
+import { type HistorySource, type SyncItem, TopicSync } from "../client/catch-up.ts";
+import { type Clock, sleep, systemClock } from "../client/clock.ts";
+import { Connection } from "../client/connection.ts";
+import type { CursorStore } from "../client/cursor-store.ts";
+import {
+  ConnectionClosedError,
+  describeCause,
+  HandlerError,
+  RequestError,
+  RuntimeError,
+} from "../client/errors.ts";
+import type { KeepaliveOptions } from "../client/keepalive.ts";
+import { Outbox, TokenBucket } from "../client/outbound.ts";
+import type { Status } from "../client/status.ts";
+import type { Dialer } from "../client/transport.ts";
+import {
+  DateTime,
+  type EventFrame,
+  parseName,
+  type SentReply,
+  type WelcomeReply,
+} from "../protocol/index.ts";
 import {
   type BotApi,
   type Chain,
@@ -17,37 +40,14 @@ import {
   type Plugin,
   type TickContext,
   type Timer,
-} from "../plugins/api.ts";
-import { CommandRegistry } from "../plugins/commands.ts";
-import { type ChainSettings, sameId } from "../plugins/composer.ts";
-import { Cooldowns } from "../plugins/cooldown.ts";
-import helpPlugin, { helpOptions } from "../plugins/help.ts";
-import { PluginHost, type PluginHostBot } from "../plugins/host.ts";
-import { memoryStores, type Store, type StoreFactory, sqliteStores } from "../plugins/store.ts";
-import {
-  DateTime,
-  type EventFrame,
-  parseName,
-  type SentReply,
-  type WelcomeReply,
-} from "../protocol/index.ts";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
-import { type HistorySource, type SyncItem, TopicSync } from "./catch-up.ts";
+} from "./api.ts";
 import { Checkpoints } from "./checkpoint.ts";
-import { type Clock, sleep, systemClock } from "./clock.ts";
-import { Connection } from "./connection.ts";
-import type { CursorStore } from "./cursor-store.ts";
-import {
-  ConnectionClosedError,
-  describeCause,
-  HandlerError,
-  RequestError,
-  RuntimeError,
-} from "./errors.ts";
-import type { KeepaliveOptions } from "./keepalive.ts";
-import { Outbox, TokenBucket } from "./outbound.ts";
-import type { Status } from "./status.ts";
-import type { Dialer } from "./transport.ts";
+import { CommandRegistry } from "./commands.ts";
+import { type ChainSettings, sameId } from "./composer.ts";
+import { Cooldowns } from "./cooldown.ts";
+import helpPlugin, { helpOptions } from "./help.ts";
+import { PluginHost, type PluginHostBot } from "./host.ts";
+import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
 
 export interface BotOptions {
   id: string;

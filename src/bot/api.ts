@@ -16,9 +16,9 @@
  * ```
  */
 import type { z } from "zod";
+import type { Clock } from "../client/clock.ts";
+import type { Status } from "../client/status.ts";
 import type { EventFrame, SentReply } from "../protocol/index.ts";
-import type { Clock } from "../runtime/clock.ts";
-import type { Status } from "../runtime/status.ts";
 import type { CommandRegistry, ParsedArgs } from "./commands.ts";
 import type {
   ChainContext,

@@ -5,6 +5,7 @@
  * event, cut a connection, forget old history, refuse dials, rate-limit).
  */
 
+import { MemoryNetwork, type MemoryPeer } from "../../src/client/memory-transport.ts";
 import {
   DateTime,
   decodeRequest,
@@ -16,7 +17,6 @@ import {
   parseName,
   type Request,
 } from "../../src/protocol/index.ts";
-import { MemoryNetwork, type MemoryPeer } from "../../src/runtime/memory-transport.ts";
 
 export interface FakeConnection {
   peer: MemoryPeer;

@@ -58,7 +58,7 @@ export function registerRuntimeCommands(program: Command): void {
     .description("run the bots of a configuration file until SIGINT/SIGTERM")
     .argument("<config>", "configuration file (YAML)")
     .action(async (path: string) => {
-      const { runConfig } = await import("./cli-actions.ts");
+      const { runConfig } = await import("./actions.ts");
       await runConfig(path);
     });
 
@@ -67,7 +67,7 @@ export function registerRuntimeCommands(program: Command): void {
     .description("check a configuration file and its plugins without starting anything")
     .argument("<config>", "configuration file (YAML)")
     .action(async (path: string) => {
-      const { validateConfig } = await import("./cli-actions.ts");
+      const { validateConfig } = await import("./actions.ts");
       await validateConfig(path);
     });
 
@@ -87,7 +87,7 @@ export function registerRuntimeCommands(program: Command): void {
       .argument("<topic>", "where to send (#channel or an ID)", topicArg)
       .argument("<text>", "the message"),
   ).action(async (topic: string, text: string, flags: ClientFlags) => {
-    const { sendOnce } = await import("./cli-actions.ts");
+    const { sendOnce } = await import("./actions.ts");
     await sendOnce(flags, topic, text);
   });
 
@@ -105,7 +105,7 @@ export function registerRuntimeCommands(program: Command): void {
         topicArg(v),
       ]),
   ).action(async (topics: string[], flags: ClientFlags & { last?: number }) => {
-    const { tail } = await import("./cli-actions.ts");
+    const { tail } = await import("./actions.ts");
     await tail(flags, topics);
   });
 }

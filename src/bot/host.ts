@@ -5,8 +5,9 @@
  * order the plugins were set up; `release` drops all of a plugin's
  * handlers and timers at once.
  */
+
+import type { Clock } from "../client/clock.ts";
 import type { SentReply } from "../protocol/index.ts";
-import type { Clock } from "../runtime/clock.ts";
 import type {
   BotApi,
   Chain,

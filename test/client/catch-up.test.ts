@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { Bot, type BotOptions } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
+import { Bot, type BotOptions } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { nextStatus, record } from "../bot/helpers.ts";
 import { FakeServer } from "./fake-server.ts";
-import { nextStatus, record } from "./helpers.ts";
 
 const GENERAL = "#general@localhost";
 const bots: Bot[] = [];

@@ -1,19 +1,20 @@
 /**
  * What the runtime's commands do, loaded only when one of them runs.
  */
+
+import { Bot } from "../bot/bot.ts";
+import { PluginLoadError } from "../bot/loader.ts";
+import { systemClock } from "../client/clock.ts";
+import { Connection } from "../client/connection.ts";
+import { MemoryCursorStore } from "../client/cursor-store.ts";
+import { describeCause, RequestError } from "../client/errors.ts";
+import { splitText } from "../client/split-text.ts";
+import { describeStatus } from "../client/status.ts";
+import { tcpDialer } from "../client/tcp-transport.ts";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.ts";
-import { PluginLoadError } from "../plugins/loader.ts";
 import { type EventFrame, parseName, shortName } from "../protocol/index.ts";
-import { Bot } from "./bot.ts";
-import type { ClientFlags } from "./cli.ts";
-import { systemClock } from "./clock.ts";
-import { Connection } from "./connection.ts";
-import { MemoryCursorStore } from "./cursor-store.ts";
-import { describeCause, RequestError } from "./errors.ts";
+import type { ClientFlags } from "./commands.ts";
 import { clockTime, Runner } from "./runner.ts";
-import { splitText } from "./split-text.ts";
-import { describeStatus } from "./status.ts";
-import { tcpDialer } from "./tcp-transport.ts";
 
 function usageError(message: string): never {
   process.stderr.write(`${message}\n`);

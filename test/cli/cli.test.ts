@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bot } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { tcpDialer } from "../../src/runtime/tcp-transport.ts";
-import { record } from "./helpers.ts";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { tcpDialer } from "../../src/client/tcp-transport.ts";
+import { record } from "../bot/helpers.ts";
 import { readLog, type Spawned, spawnCli, startServerProcess, whenFiles } from "./processes.ts";
 
 let server: { spawned: Spawned; host: string; port: number };

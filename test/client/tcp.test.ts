@@ -6,11 +6,11 @@
 
 import { heapStats } from "bun:jsc";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Bot } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { tcpDialer } from "../../src/runtime/tcp-transport.ts";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { tcpDialer } from "../../src/client/tcp-transport.ts";
 import { type RunningServer, silentLogger, startServer } from "../../src/server/index.ts";
-import { nextStatus, record } from "./helpers.ts";
+import { nextStatus, record } from "../bot/helpers.ts";
 
 const GENERAL = "#general@localhost";
 let server: RunningServer;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Bot, type BotOptions } from "../../src/bot/bot.ts";
+import { ManualClock } from "../../src/client/clock.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { HandlerError } from "../../src/client/errors.ts";
 import { DateTime } from "../../src/protocol/index.ts";
-import { Bot, type BotOptions } from "../../src/runtime/bot.ts";
-import { ManualClock } from "../../src/runtime/clock.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { HandlerError } from "../../src/runtime/errors.ts";
-import { FakeServer } from "./fake-server.ts";
+import { FakeServer } from "../client/fake-server.ts";
 import { nextStatus, record } from "./helpers.ts";
 
 const GENERAL = "#general@localhost";
@@ -97,7 +97,7 @@ describe("connection lifecycle", () => {
   });
 
   test("jitter spreads the delay within its fraction", async () => {
-    const { backoffDelay } = await import("../../src/runtime/backoff.ts");
+    const { backoffDelay } = await import("../../src/client/backoff.ts");
     const options = { initial: 1000, factor: 2, max: 60_000, jitter: 0.5, maxAttempts: 10 };
     expect(backoffDelay(options, 1, () => 0)).toBe(500);
     expect(backoffDelay(options, 1, () => 1)).toBe(1000);

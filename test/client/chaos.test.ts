@@ -11,10 +11,16 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bot } from "../../src/runtime/bot.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { tcpDialer } from "../../src/runtime/tcp-transport.ts";
-import { readLog, type Spawned, spawnCli, startServerProcess, whenFiles } from "./processes.ts";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { tcpDialer } from "../../src/client/tcp-transport.ts";
+import {
+  readLog,
+  type Spawned,
+  spawnCli,
+  startServerProcess,
+  whenFiles,
+} from "../cli/processes.ts";
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261126);
 const MESSAGES = Number(process.env.CHAOS_MESSAGES ?? 240);

@@ -2,12 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { definePlugin, type HistoryEvent } from "../../src/plugins/api.ts";
-import { parseDuration, parseSchedule } from "../../src/plugins/schedule.ts";
-import { ManualClock } from "../../src/runtime/clock.ts";
-import { SqliteCursorStore } from "../../src/runtime/cursor-store.ts";
-import { HandlerError } from "../../src/runtime/errors.ts";
-import { botsStoppedAfterEach, liveBot } from "./helpers.ts";
+import { definePlugin, type HistoryEvent } from "../../src/bot/api.ts";
+import { parseDuration, parseSchedule } from "../../src/bot/schedule.ts";
+import { ManualClock } from "../../src/client/clock.ts";
+import { SqliteCursorStore } from "../../src/client/cursor-store.ts";
+import { HandlerError } from "../../src/client/errors.ts";
+import { botsStoppedAfterEach, liveBot } from "./plugin-helpers.ts";
 import { waitFor } from "./wait.ts";
 
 const start = botsStoppedAfterEach();
@@ -71,7 +71,7 @@ describe("middleware chain on the bot", () => {
         bot.hears(/old|new/, (ctx) => ctx.reply(`heard ${ctx.body}`));
       },
     });
-    const { FakeServer } = await import("../runtime/fake-server.ts");
+    const { FakeServer } = await import("../client/fake-server.ts");
     const server = new FakeServer();
     server.publish("#general", "alice", "old");
     const live = await start([[plugin]], { server, backlog: 5 });

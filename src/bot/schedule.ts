@@ -5,7 +5,7 @@
  * `ManualClock` instead of waiting.
  */
 import { Cron } from "croner";
-import type { Clock } from "../runtime/clock.ts";
+import type { Clock } from "../client/clock.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;

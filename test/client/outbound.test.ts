@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Bot } from "../../src/runtime/bot.ts";
-import { ManualClock } from "../../src/runtime/clock.ts";
-import { MemoryCursorStore } from "../../src/runtime/cursor-store.ts";
-import { TokenBucket } from "../../src/runtime/outbound.ts";
-import { splitText } from "../../src/runtime/split-text.ts";
+import { Bot } from "../../src/bot/bot.ts";
+import { ManualClock } from "../../src/client/clock.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import { TokenBucket } from "../../src/client/outbound.ts";
+import { splitText } from "../../src/client/split-text.ts";
+import { nextStatus } from "../bot/helpers.ts";
 import { FakeServer } from "./fake-server.ts";
-import { nextStatus } from "./helpers.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 const bots: Bot[] = [];

@@ -1,14 +1,19 @@
 /**
- * Turns a configuration's `plugins:` entries into plugins with validated
- * options: a built-in by name, or a TypeScript module by path exporting
- * `default` (a plugin object, or a bare setup function) or a named `setup`
- * (with an optional named `options` schema).
+ * Turns a `plugins:` entry into a plugin with validated options: one of the
+ * named plugins the caller knows (the configuration passes the built-ins),
+ * or a TypeScript module by path exporting `default` (a plugin object, or a
+ * bare setup function) or a named `setup` (with an optional named `options`
+ * schema).
  */
 import { pathToFileURL } from "node:url";
-import type { PluginEntry } from "../config/schema.ts";
-import { describeCause } from "../runtime/errors.ts";
+import { describeCause } from "../client/errors.ts";
 import { installPlugin, type Plugin } from "./api.ts";
-import { BUILTIN_PLUGINS, isBuiltin } from "./builtins.ts";
+
+/** A plugin as a configuration names it: a known name or a module path, and its options. */
+export interface PluginEntry {
+  use: string;
+  with?: unknown;
+}
 
 export interface LoadedPlugin {
   /** The name logs and errors use. */
@@ -30,11 +35,16 @@ export class PluginLoadError extends Error {
   }
 }
 
-export async function loadPlugin(entry: PluginEntry, where: string): Promise<LoadedPlugin> {
+export async function loadPlugin(
+  entry: PluginEntry,
+  where: string,
+  named: Readonly<Record<string, Plugin<unknown>>> = {},
+): Promise<LoadedPlugin> {
   let plugin: Plugin<unknown>;
   let name: string;
-  if (isBuiltin(entry.use)) {
-    plugin = BUILTIN_PLUGINS[entry.use].plugin;
+  const known = Object.hasOwn(named, entry.use) ? named[entry.use] : undefined;
+  if (known !== undefined) {
+    plugin = known;
     name = entry.use;
   } else {
     let module: Record<string, unknown>;

@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { systemClock } from "../../src/client/clock.ts";
+import { Connection } from "../../src/client/connection.ts";
+import { ConnectionClosedError, RequestError } from "../../src/client/errors.ts";
+import { MemoryNetwork, type MemoryPeer } from "../../src/client/memory-transport.ts";
 import {
   DateTime,
   decodeRequest,
@@ -6,10 +10,6 @@ import {
   FrameDecoder,
   type Request,
 } from "../../src/protocol/index.ts";
-import { systemClock } from "../../src/runtime/clock.ts";
-import { Connection } from "../../src/runtime/connection.ts";
-import { ConnectionClosedError, RequestError } from "../../src/runtime/errors.ts";
-import { MemoryNetwork, type MemoryPeer } from "../../src/runtime/memory-transport.ts";
 
 /** A raw peer: the test writes whatever frames it wants. */
 async function rawPair() {

@@ -1,6 +1,6 @@
-import type { EventContext, GapContext } from "../../src/plugins/api.ts";
-import type { Bot } from "../../src/runtime/bot.ts";
-import type { Status, StatusType } from "../../src/runtime/status.ts";
+import type { EventContext, GapContext } from "../../src/bot/api.ts";
+import type { Bot } from "../../src/bot/bot.ts";
+import type { Status, StatusType } from "../../src/client/status.ts";
 
 export type Seen =
   | {

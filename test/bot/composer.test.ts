@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { CommandRegistry } from "../../src/plugins/commands.ts";
-import { type ChainContext, Composer } from "../../src/plugins/composer.ts";
-import { Cooldowns } from "../../src/plugins/cooldown.ts";
+import { CommandRegistry } from "../../src/bot/commands.ts";
+import { type ChainContext, Composer } from "../../src/bot/composer.ts";
+import { Cooldowns } from "../../src/bot/cooldown.ts";
 
 interface TestContext extends ChainContext {
   replies: string[];

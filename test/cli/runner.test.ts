@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Runner } from "../../src/cli/runner.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { Runner } from "../../src/runtime/runner.ts";
 import { silentLogger, startServer } from "../../src/server/index.ts";
 
 test("an embedded server whose port is taken is one clear error", async () => {

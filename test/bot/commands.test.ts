@@ -5,7 +5,7 @@ import {
   parseArgSpec,
   parseCommandLine,
   tokenize,
-} from "../../src/plugins/commands.ts";
+} from "../../src/bot/commands.ts";
 
 describe("tokenize", () => {
   test("splits on whitespace and groups quoted words", () => {
