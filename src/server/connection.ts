@@ -9,6 +9,12 @@ import {
   type Ref,
   ScalarError,
 } from "../protocol/index.ts";
+import {
+  clipText,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_ERROR_RE_BYTES,
+  MAX_LOG_TEXT_BYTES,
+} from "./clip.ts";
 import type { ServerContext } from "./context.ts";
 import { dispatch } from "./handlers/index.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
@@ -184,7 +190,11 @@ export class Connection {
       this.fatal(e.code, e.message, e.re, e.ref);
       return;
     }
-    this.ctx.log.log("debug", "error_reply", { conn: this.serial, code: e.code, re: e.re });
+    this.ctx.log.log("debug", "error_reply", {
+      conn: this.serial,
+      code: e.code,
+      re: e.re === undefined ? undefined : clipText(e.re, MAX_LOG_TEXT_BYTES),
+    });
     this.send(errorFrame(e.code, e.message, false, e.re, e.ref));
   }
 
@@ -198,7 +208,7 @@ export class Connection {
       conn: this.serial,
       id: this.id,
       code,
-      message,
+      message: clipText(message, MAX_LOG_TEXT_BYTES),
     });
     this.out.truncateToHead();
     this.out.push(errorFrame(code, message, true, re, ref));
@@ -225,8 +235,14 @@ function errorFrame(
   re: string | undefined,
   ref: Ref | undefined,
 ): Uint8Array {
-  const frame: Outgoing = { type: "error", code, message, fatal };
-  if (re !== undefined) frame.re = re;
+  // Both may echo what the client sent: clipped, the reply always fits a frame.
+  const frame: Outgoing = {
+    type: "error",
+    code,
+    message: clipText(message, MAX_ERROR_MESSAGE_BYTES),
+    fatal,
+  };
+  if (re !== undefined) frame.re = clipText(re, MAX_ERROR_RE_BYTES);
   if (ref !== undefined) frame.ref = ref;
   return encodeMessageFrame(frame);
 }

@@ -1,7 +1,10 @@
+import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
+
 /**
  * Structured logging: one JSON object per line. The server logs little by
  * default (connections opening and closing, errors); `debug` lines appear
- * only when verbose.
+ * only when verbose. Text fields are cut to 256 bytes, so what a client
+ * sends cannot make the log grow faster than its connections do.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -35,6 +38,8 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
 export const silentLogger: Logger = { log() {} };
 
 function jsonSafe(_key: string, value: unknown): unknown {
+  // Fields may carry client-supplied text: no field makes a line long.
+  if (typeof value === "string") return clipText(value, MAX_LOG_TEXT_BYTES);
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;

@@ -10,6 +10,7 @@ import {
   wallTopic,
 } from "../../protocol/index.ts";
 import { verifyToken } from "../auth.ts";
+import { clipText, MAX_LOG_TEXT_BYTES } from "../clip.ts";
 import type { Connection } from "../connection.ts";
 import type { ServerContext } from "../context.ts";
 
@@ -44,7 +45,7 @@ export function handleIdentify(
     conn: conn.serial,
     id,
     admin: conn.admin,
-    agent: request.agent,
+    agent: request.agent === undefined ? undefined : clipText(request.agent, MAX_LOG_TEXT_BYTES),
   });
   const welcome: Record<string, unknown> & { type: string } = {
     type: "welcome",
