@@ -49,8 +49,10 @@ export class Connection {
   lastHeard: number;
   /** When the outstanding server ping was sent; 0 when none is. */
   pingSentAt = 0;
-  /** Since when a frame has been half-received; 0 when none is. */
+  /** Since when the frame now half-received has been; 0 when none is. */
   partialSince = 0;
+  /** Frames read so far. */
+  private framesRead = 0;
   closing = false;
   /** Queued in the server's dirty list. */
   dirty = false;
@@ -82,20 +84,26 @@ export class Connection {
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
     this.lastHeard = this.ctx.options.now();
+    const before = this.framesRead;
     try {
-      this.decoder.push(chunk, (payload) => {
-        if (!this.closing) this.onFrame(payload);
-      });
+      this.decoder.push(chunk, this.onPayload);
     } catch (error) {
       // Only the frame decoder throws here (bad_frame): the stream is lost.
       this.fail(error);
     }
-    if (this.decoder.hasPartial) {
-      if (this.partialSince === 0) this.partialSince = this.lastHeard;
-    } else {
+    // The half-sent deadline runs per frame: a frame left partial at the end
+    // of this chunk started in it if any frame completed before it.
+    if (!this.decoder.hasPartial) {
       this.partialSince = 0;
+    } else if (this.partialSince === 0 || this.framesRead !== before) {
+      this.partialSince = this.lastHeard;
     }
   }
+
+  private readonly onPayload = (payload: Uint8Array): void => {
+    this.framesRead++;
+    if (!this.closing) this.onFrame(payload);
+  };
 
   private onFrame(payload: Uint8Array): void {
     let type: string | undefined;
@@ -199,8 +207,11 @@ export class Connection {
   }
 
   /**
-   * Sends a fatal error and closes once it is written. Frames not yet
-   * started are dropped: the client learns why from the error itself.
+   * Sends a fatal error and closes once it is written. What is queued goes
+   * first (the replies to requests read before a bad frame, say), except
+   * for a slow consumer: its output is what it cannot take, so frames not
+   * yet started are dropped and the client learns why from the error.
+   * Written by the flusher like any output, after history is committed.
    */
   fatal(code: ScalarError["code"], message: string, re?: string, ref?: Ref): void {
     if (this.closing) return;
@@ -210,11 +221,14 @@ export class Connection {
       code,
       message: clipText(message, MAX_LOG_TEXT_BYTES),
     });
-    this.out.truncateToHead();
+    if (code === "slow_consumer") this.out.truncateToHead();
     this.out.push(errorFrame(code, message, true, re, ref));
     this.closing = true;
     this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
-    this.flush();
+    if (!this.dirty) {
+      this.dirty = true;
+      this.ctx.markDirty(this);
+    }
   }
 
   /** The socket closed, for whatever reason. */
