@@ -29,7 +29,12 @@ export interface ServerOptions {
   burst?: number;
   /** Other requests a second per connection before `rate_limited` (default max(50, rate)). */
   requestRate?: number;
-  /** Burst of other requests (default max(100, burst)). */
+  /**
+   * Burst of other requests (default max(100, burst, 2 × maxSubscriptions + 16)).
+   * At least 2 × maxSubscriptions + 1: identify, then a subscribe and a
+   * history page for every channel a connection may have, in one burst,
+   * must pass (protocol.md §5 Limits).
+   */
   requestBurst?: number;
   /** Channel subscriptions per connection (default 100). */
   maxSubscriptions?: number;
@@ -75,6 +80,13 @@ export interface ResolvedOptions {
   now: () => number;
 }
 
+/**
+ * Requests the default request burst allows besides identify and a
+ * subscribe and a history page per channel: a few pings, unsubscribes,
+ * `topics` pages.
+ */
+const REQUEST_SLACK = 16;
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name} must be a positive number`);
@@ -91,6 +103,18 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   const rate = positive("rate", options.rate, 20);
   const burst = positive("burst", options.burst, 40);
+  const maxSubscriptions = Math.floor(positive("maxSubscriptions", options.maxSubscriptions, 100));
+  const requestBurst = positive(
+    "requestBurst",
+    options.requestBurst,
+    Math.max(100, burst, 2 * maxSubscriptions + REQUEST_SLACK),
+  );
+  if (requestBurst < 2 * maxSubscriptions + 1) {
+    throw new RangeError(
+      `requestBurst ${requestBurst} is below 2 × maxSubscriptions + 1 (${2 * maxSubscriptions + 1}): ` +
+        "a client that subscribes to every channel it may and asks one history page each must not be rate_limited",
+    );
+  }
   return {
     host: options.host ?? "127.0.0.1",
     port,
@@ -102,8 +126,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     rate,
     burst,
     requestRate: positive("requestRate", options.requestRate, Math.max(50, rate)),
-    requestBurst: positive("requestBurst", options.requestBurst, Math.max(100, burst)),
-    maxSubscriptions: Math.floor(positive("maxSubscriptions", options.maxSubscriptions, 100)),
+    requestBurst,
+    maxSubscriptions,
     pingIntervalMs: positive("pingInterval", options.pingInterval, 30) * 1000,
     pingTimeoutMs: positive("pingTimeout", options.pingTimeout, 10) * 1000,
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,

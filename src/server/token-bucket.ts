@@ -16,14 +16,14 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token; false when none is left. */
-  take(): boolean {
+  /** Takes `count` tokens (one by default); false, taking none, when fewer are left. */
+  take(count = 1): boolean {
     const now = this.now();
     const elapsed = now - this.last;
     this.last = now;
     if (elapsed > 0) this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 }

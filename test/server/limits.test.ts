@@ -73,7 +73,12 @@ describe("rate limits", () => {
   });
 
   test("a request flood gets rate_limited", async () => {
-    const s = await pool.start({ requestRate: 1, requestBurst: 10, now: () => 0 });
+    const s = await pool.start({
+      requestRate: 1,
+      requestBurst: 10,
+      maxSubscriptions: 4,
+      now: () => 0,
+    });
     const c = await pool.client(s, "flood");
     for (let i = 0; i < 15; i++) c.send({ type: "ping", at: new DateTime(i), ref: i });
     const codes = [];
