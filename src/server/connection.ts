@@ -9,6 +9,7 @@ import {
   type Ref,
   ScalarError,
 } from "../protocol/index.ts";
+import { addressKey } from "./addresses.ts";
 import {
   clipText,
   MAX_ERROR_MESSAGE_BYTES,
@@ -56,6 +57,7 @@ export class Connection {
   closing = false;
   /** Queued in the server's dirty list. */
   dirty = false;
+  private key: string | undefined;
   private readonly out = new OutboundQueue();
   private readonly decoder = new FrameDecoder();
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -77,6 +79,11 @@ export class Connection {
 
   get remote(): string {
     return this.socket.remoteAddress;
+  }
+
+  /** What its address is counted under (addresses.ts). */
+  get addressKey(): string {
+    return (this.key ??= addressKey(this.socket.remoteAddress));
   }
 
   // ------------------------------------------------------------- input --

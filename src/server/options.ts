@@ -48,6 +48,11 @@ export interface ServerOptions {
   maxOutboundBytes?: number;
   /** Open connections before new ones get `busy` (default 10000). */
   maxConnections?: number;
+  /**
+   * Open connections from one address before its new ones get `busy`
+   * (default 1024; IPv6 addresses count by their /64).
+   */
+  maxConnectionsPerAddress?: number;
   /** Message of the day, sent in `welcome`. */
   motd?: string;
   /** Structured logger (default: JSON lines on stderr, info and above). */
@@ -75,6 +80,7 @@ export interface ResolvedOptions {
   identifyTimeoutMs: number;
   maxOutboundBytes: number;
   maxConnections: number;
+  maxConnectionsPerAddress: number;
   motd: string | undefined;
   log: Logger;
   now: () => number;
@@ -133,6 +139,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,
     maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * 1024 * 1024),
     maxConnections: Math.floor(positive("maxConnections", options.maxConnections, 10_000)),
+    maxConnectionsPerAddress: Math.floor(
+      positive("maxConnectionsPerAddress", options.maxConnectionsPerAddress, 1024),
+    ),
     motd: options.motd,
     log: options.log ?? jsonLogger(),
     now: options.now ?? Date.now,

@@ -1,5 +1,6 @@
 import type { TCPSocketListener } from "bun";
 import { DateTime } from "../protocol/index.ts";
+import { ConnectionsPerAddress } from "./addresses.ts";
 import { Connection, type ServerSocket } from "./connection.ts";
 import type { ServerContext } from "./context.ts";
 import { Flusher } from "./flusher.ts";
@@ -43,6 +44,7 @@ class ScalarServer implements ServerContext {
   readonly log;
   stopping = false;
   readonly connections = new Set<Connection>();
+  private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private allClosed: (() => void) | undefined;
@@ -93,11 +95,17 @@ class ScalarServer implements ServerContext {
     socket.data = conn;
     socket.setNoDelay(true);
     this.connections.add(conn);
+    const fromAddress = this.perAddress.open(conn.addressKey);
     this.log.log("info", "open", { conn: conn.serial, remote: conn.remote });
     if (this.stopping) {
       conn.fatal("shutdown", "the server is stopping");
     } else if (this.connections.size > this.options.maxConnections) {
       conn.fatal("busy", "too many connections");
+    } else if (fromAddress > this.options.maxConnectionsPerAddress) {
+      conn.fatal(
+        "busy",
+        `too many connections from ${conn.addressKey} (at most ${this.options.maxConnectionsPerAddress})`,
+      );
     }
   }
 
@@ -120,6 +128,7 @@ class ScalarServer implements ServerContext {
 
   closed(connection: Connection): void {
     this.connections.delete(connection);
+    this.perAddress.close(connection.addressKey);
     this.log.log("info", "close", { conn: connection.serial, id: connection.id });
     if (this.connections.size === 0) this.allClosed?.();
   }

@@ -99,9 +99,10 @@ export class TestClient {
     });
   }
 
-  static connect(port: number): Promise<TestClient> {
+  /** Connects to 127.0.0.1 (from `localAddress`, another loopback address, if given). */
+  static connect(port: number, localAddress?: string): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: "127.0.0.1", port }, () =>
+      const socket = net.connect({ host: "127.0.0.1", port, localAddress }, () =>
         resolve(new TestClient(socket)),
       );
       socket.once("error", reject);
