@@ -1,18 +1,78 @@
 /**
  * A configuration's `plugins:` entries loaded: a built-in by name, or a
  * module by path (see `loadPlugin` in the bot layer for what a module may
- * export).
+ * export). An entry that came from `loadConfig` has its module's options
+ * checked with located messages (file:line, bot and plugin), like the
+ * built-ins' options are when the file is read.
  */
-
+import { pathToFileURL } from "node:url";
+import type { z } from "zod";
 import type { Plugin } from "../bot/api.ts";
-import { type LoadedPlugin, loadPlugin, type PluginEntry } from "../bot/loader.ts";
-import { BUILTIN_PLUGINS } from "../plugins/builtins.ts";
+import { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "../bot/loader.ts";
+import { BUILTIN_PLUGINS, isBuiltin } from "../plugins/builtins.ts";
+import { checkPluginOptions, entryLocation } from "./plugin-options.ts";
+import { type ConfigProblem, formatProblem } from "./problems.ts";
 
 const builtins: Record<string, Plugin<unknown>> = Object.fromEntries(
   Object.entries(BUILTIN_PLUGINS).map(([name, { plugin }]) => [name, plugin]),
 );
 
-/** Loads one entry with its options checked. @throws PluginLoadError */
-export function loadConfiguredPlugin(entry: PluginEntry, where: string): Promise<LoadedPlugin> {
+/** A plugin module's options do not match its schema; `problems` are located in the file. */
+export class PluginOptionsError extends PluginLoadError {
+  /** As ConfigError's: a configuration problem (exit status 2). */
+  readonly code = "config_invalid";
+  constructor(
+    where: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(where, "invalid options");
+    this.message = problems.map(formatProblem).join("\n");
+  }
+}
+
+/**
+ * Loads one entry with its options checked.
+ * @throws PluginOptionsError (located) or PluginLoadError
+ */
+export async function loadConfiguredPlugin(
+  entry: PluginEntry,
+  where: string,
+): Promise<LoadedPlugin> {
+  const at = entryLocation(entry);
+  if (at !== undefined && !isBuiltin(entry.use)) {
+    const schema = await moduleOptions(entry.use);
+    if (schema !== undefined) {
+      const { problems } = checkPluginOptions(at.loaded, at.bot, at.plugin, schema);
+      if (problems.length > 0) throw new PluginOptionsError(`${where}.with`, problems);
+    }
+  }
   return loadPlugin(entry, where, builtins);
+}
+
+/**
+ * The options schema a module exports, as `loadPlugin` finds it: on a
+ * default-exported plugin object, or a named `options` beside `setup`.
+ * Undefined when the module does not load (`loadPlugin` then says why).
+ */
+async function moduleOptions(path: string): Promise<z.ZodType | undefined> {
+  let module: Record<string, unknown>;
+  try {
+    module = await import(pathToFileURL(path).href);
+  } catch {
+    return undefined;
+  }
+  const candidate = module.default as { setup?: unknown; options?: unknown } | undefined;
+  let schema: unknown;
+  if (typeof candidate === "function") schema = undefined;
+  else if (typeof candidate?.setup === "function") schema = candidate.options;
+  else if (typeof module.setup === "function") schema = module.options;
+  return isSchema(schema) ? schema : undefined;
+}
+
+function isSchema(value: unknown): value is z.ZodType {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { safeParse?: unknown }).safeParse === "function"
+  );
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { BUILTIN_PLUGINS } from "../plugins/builtins.ts";
-import { parseName } from "../protocol/index.ts";
+import { isValidDomain, parseName } from "../protocol/index.ts";
 
 const validName = (input: string, kinds: string[]) => {
   try {
@@ -32,7 +32,9 @@ const port = z
   .int({ error: "expected a port number from 0 to 65535" })
   .min(0, { error: "expected a port number from 0 to 65535" })
   .max(65535, { error: "expected a port number from 0 to 65535" });
-const host = z.string({ error: "expected a host name or address" }).min(1);
+const host = z
+  .string({ error: "expected a host name or address" })
+  .min(1, { error: "expected a host name or address" });
 const seconds = (what: string) =>
   z
     .number({ error: `expected ${what} in seconds` })
@@ -49,38 +51,57 @@ export const embeddedServerSchema = z
   .object({
     host: host.default("127.0.0.1"),
     port: port.default(7667).describe("0 takes a free port."),
-    domain: z.string({ error: "expected a domain name" }).default("localhost"),
+    domain: z
+      .string({ error: "expected a domain name like example.com" })
+      .refine((d) => isValidDomain(d.toLowerCase()), {
+        error: "expected a domain name like example.com (labels of a-z 0-9 - joined by dots)",
+      })
+      .default("localhost"),
     history: z
       .string({ error: 'expected "memory", "none" or "sqlite:PATH"' })
       .regex(/^(memory|none|sqlite:.+)$/, { error: 'expected "memory", "none" or "sqlite:PATH"' })
       .default("memory")
       .describe('"memory", "none" or "sqlite:PATH" (relative to this file).'),
-    admins: z.array(idSchema).optional(),
+    admins: z.array(idSchema, { error: "expected a list of IDs" }).optional(),
     tokens: z.string({ error: "expected a tokens file path" }).optional(),
-    rate: z.number({ error: "expected messages a second" }).positive().optional(),
-    burst: z.number({ error: "expected a message count" }).int().positive().optional(),
+    rate: z
+      .number({ error: "expected messages a second" })
+      .positive({ error: "expected messages a second (more than 0)" })
+      .optional(),
+    burst: z
+      .number({ error: "expected a message count" })
+      .int({ error: "expected a whole message count" })
+      .positive({ error: "expected a message count (1 or more)" })
+      .optional(),
     pingInterval: seconds("a duration").optional(),
     pingTimeout: seconds("a duration").optional(),
-    motd: z.string().optional(),
+    motd: z.string({ error: "expected a message of the day (text)" }).optional(),
   })
   .strict()
   .describe("Runs the server inside this process.");
 
-export const serverSchema = z.union([
-  z.object({ embedded: embeddedServerSchema }).strict(),
-  remoteServerSchema,
-]);
+export const serverSchema = z.union(
+  [z.object({ embedded: embeddedServerSchema }).strict(), remoteServerSchema],
+  { error: "expected { host, port } of a server to connect to, or { embedded: { … } } to run one" },
+);
 
 export const reconnectSchema = z
   .object({
     initial: seconds("a delay").default(0.25).describe("First delay."),
     max: seconds("a delay").default(30).describe("Largest delay."),
-    factor: z.number({ error: "expected a number of 1 or more" }).min(1).default(2),
-    jitter: z.number({ error: "expected a fraction from 0 to 1" }).min(0).max(1).default(0.2),
+    factor: z
+      .number({ error: "expected a number of 1 or more" })
+      .min(1, { error: "expected a number of 1 or more" })
+      .default(2),
+    jitter: z
+      .number({ error: "expected a fraction from 0 to 1" })
+      .min(0, { error: "expected a fraction from 0 to 1" })
+      .max(1, { error: "expected a fraction from 0 to 1" })
+      .default(0.2),
     maxAttempts: z
       .number({ error: "expected a count of attempts" })
-      .int()
-      .positive()
+      .int({ error: "expected a whole count of attempts" })
+      .positive({ error: "expected a count of attempts (1 or more)" })
       .optional()
       .describe("Give up after this many failed attempts in a row (default: never)."),
   })
@@ -118,13 +139,22 @@ export const pluginEntrySchemas = [
   z
     .object({
       use: pluginPath.describe("A TypeScript module, relative to this file."),
-      with: z.record(z.string(), z.unknown()).optional(),
+      with: z
+        .record(z.string(), z.unknown(), { error: "expected the plugin's options as a map" })
+        .optional(),
     })
     .strict(),
 ];
 
 export const pluginEntrySchema = z.union(
   pluginEntrySchemas as unknown as [z.ZodTypeAny, z.ZodTypeAny],
+  {
+    // `plugins: [logger]` is a common slip for `plugins: [{ use: logger }]`.
+    error: (issue) =>
+      typeof issue.input === "string"
+        ? `expected a plugin entry: write { use: ${issue.input} } (with options: { use: ${issue.input}, with: { … } })`
+        : "expected a plugin entry like { use: echo, with: { … } }",
+  },
 );
 
 export const botSchema = z

@@ -61,10 +61,10 @@ bots:
       'bots.yaml:5: bots[0].id: expected an ID like "logbot@localhost", got "not an id"',
       "bots.yaml:5: bots[0].state: missing: expected a folder path",
       'bots.yaml:6: bots[0].topics: expected a list of topics, got "#general"',
-      'bots.yaml:7: bots[0].colour: unknown key "colour"',
-      "bots.yaml:10: bots[0].plugins[0].with.dir: expected a folder path, got 3",
+      'bots.yaml:7: bots[0].colour: unknown key "colour" (known here: id, token, topics, state, backlog, admins, ownMessages, reconnect, keepalive, plugins)',
+      "bots.yaml:10: bots[0].plugins[0].with.dir: expected a folder path, got 3 (plugin logger of bot not an id)",
       'bots.yaml:11: bots[0].plugins[1].use: expected a built-in plugin (logger, echo, help, responders, scheduler) or a path starting with ./, got "nope"',
-      'bots.yaml:13: bots[0].plugins[2].with.direct: expected true or false, got "yes"',
+      'bots.yaml:13: bots[0].plugins[2].with.direct: expected true or false, got "yes" (plugin echo of bot not an id)',
     ]);
   });
 
@@ -73,7 +73,7 @@ bots:
     const names = Object.keys(BUILTIN_PLUGINS);
     expect(names.length).toBeGreaterThanOrEqual(5);
     expect(line).toBe(
-      `bots.yaml:6: bots[0].plugins[0].use: expected a built-in plugin (${names.join(", ")}) or a path starting with ./, got "loger"`,
+      `bots.yaml:6: bots[0].plugins[0].use: expected a built-in plugin (${names.join(", ")}) or a path starting with ./, got "loger"; did you mean "logger"?`,
     );
     const docs = readFileSync(join(import.meta.dir, "../../docs/config.md"), "utf8");
     expect(docs).toContain(`expected a built-in plugin (${names.join(", ")})`);
