@@ -81,6 +81,11 @@ export interface EventContext extends EventView {
   readonly tracked: boolean;
   /** True for a direct message (the topic is the bot's own ID). */
   readonly direct: boolean;
+  /**
+   * The topic's sequence space (protocol §5 Epochs): topic, epoch and seq
+   * name one event. Undefined for untracked topics and servers without epochs.
+   */
+  readonly epoch: string | undefined;
   /** Sends `text` where the event came from: the topic, or the sender of a direct message. */
   reply(text: string): Promise<SentReply[]>;
 }
@@ -92,6 +97,21 @@ export interface GapContext {
   readonly from: number;
   readonly to: number;
   readonly reason: string;
+  readonly epoch: string | undefined;
+}
+
+/**
+ * A topic's numbering started again (a server that keeps history in memory
+ * restarted): what follows is a new epoch, from seq 1.
+ */
+export interface ResetContext {
+  readonly bot: BotApi;
+  readonly topic: string;
+  /** The epoch read so far (undefined from a server without epochs). */
+  readonly previousEpoch: string | undefined;
+  readonly epoch: string | undefined;
+  /** The last seq handled in the previous numbering. */
+  readonly lastSeq: number;
 }
 
 export interface StatusContext {
@@ -105,6 +125,7 @@ export interface HandlerContexts {
   join: Context;
   leave: Context;
   gap: GapContext;
+  reset: ResetContext;
   status: StatusContext;
 }
 export type HandlerName = keyof HandlerContexts;
@@ -212,7 +233,11 @@ export interface BotApi {
   isAdmin(id: string): boolean;
 
   /** Gap and status handlers (not part of the chain). */
-  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  on<N extends "gap" | "reset" | "status">(
+    name: N,
+    handler: Handler<N>,
+    options?: HandlerOptions,
+  ): void;
   /**
    * Listens to events of a kind (`message`, `join`, `leave`, or `event` for
    * all) or passing a filter. The listener never stops the chain; replayed

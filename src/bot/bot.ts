@@ -1,36 +1,26 @@
+/**
+ * A bot: a client (one live connection, gap-free topics) and a plugin host
+ * (handlers, chains, commands, stores, timers), with the checkpoints that
+ * tie the two: a cursor is saved only once every handler of its event
+ * finished and the plugins made their work durable.
+ */
 import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "../client/backoff.ts";
-import { type HistorySource, type SyncItem, TopicSync } from "../client/catch-up.ts";
+import type { SyncItem } from "../client/catch-up.ts";
+import { Client, type ReconnectOptions } from "../client/client.ts";
 import { type Clock, sleep, systemClock } from "../client/clock.ts";
-import { Connection } from "../client/connection.ts";
 import type { CursorStore } from "../client/cursor-store.ts";
-import {
-  ConnectionClosedError,
-  describeCause,
-  HandlerError,
-  RequestError,
-  RuntimeError,
-} from "../client/errors.ts";
+import { describeCause, RuntimeError } from "../client/errors.ts";
 import type { KeepaliveOptions } from "../client/keepalive.ts";
-import { Outbox, TokenBucket } from "../client/outbound.ts";
-import type { Status } from "../client/status.ts";
+import { describeStatus, type Status } from "../client/status.ts";
 import type { Dialer } from "../client/transport.ts";
-import {
-  DateTime,
-  type EventFrame,
-  parseName,
-  type SentReply,
-  type WelcomeReply,
-} from "../protocol/index.ts";
+import { DateTime, type SentReply } from "../protocol/index.ts";
 import {
   type BotApi,
   type Chain,
-  type EventContext,
   type EveryOptions,
   eventView,
   type Handler,
-  type HandlerContexts,
   type HandlerName,
   type HandlerOptions,
   type HistoryEvent,
@@ -45,6 +35,8 @@ import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
 import { type ChainSettings, sameId } from "./composer.ts";
 import { Cooldowns } from "./cooldown.ts";
+import { Dispatcher, describeRunning, type Registration } from "./dispatch.ts";
+import { HandlerError } from "./errors.ts";
 import helpPlugin, { helpOptions } from "./help.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
 import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
@@ -62,11 +54,19 @@ export interface BotOptions {
   backlog?: number;
   /** Dispatch the bot's own messages to handlers that did not say (default false). */
   ownMessages?: boolean;
-  reconnect?: Partial<BackoffOptions>;
+  reconnect?: Partial<ReconnectOptions>;
   /** Our pings to detect a dead link; off when undefined. */
   keepalive?: KeepaliveOptions;
+  /** How long a request may wait for its reply before the link counts as broken (ms, default 20 s). */
+  requestTimeout?: number;
   /** Events a `history` page may return (the server may cap it lower). */
   historyPage?: number;
+  /** Live events one topic may buffer while it catches up (default 10,000). */
+  maxBuffered?: number;
+  /** A handler running longer than this (ms) is warned about (default 10 s). */
+  slowHandlerAfter?: number;
+  /** How long `stop` waits for running handlers before it abandons them (ms, default 10 s). */
+  stopTimeout?: number;
   clock?: Clock;
   random?: () => number;
   log?: Log;
@@ -90,20 +90,12 @@ export interface BotOptions {
   stores?: StoreFactory;
 }
 
-interface Registration {
-  name: HandlerName;
-  /** An event registration gets the bare `EventContext`; a plugin's chain wraps it. */
-  handler: (ctx: never) => unknown;
-  options: HandlerOptions;
-  plugin: string;
-}
-
 const silentLog: Log = { info() {}, warn() {}, error() {} };
 
 /**
  * One bot: its identity, connection, cursors and handlers. `start` runs the
- * connect loop (one dial at a time, backoff between), `stop` lets in-flight
- * handlers finish, persists cursors and closes.
+ * connect loop, `stop` lets in-flight handlers finish (for at most
+ * `stopTimeout`), persists cursors and closes.
  *
  * @example
  * ```ts
@@ -115,9 +107,7 @@ const silentLog: Log = { info() {}, warn() {}, error() {} };
 export class Bot implements BotApi {
   readonly topics: readonly string[];
   readonly log: Log;
-  private fullId: string;
   private readonly runtimeClock: Clock;
-  private readonly backoff: BackoffOptions;
   /** Time for plugins (`every`, cooldowns). */
   readonly pluginClock: Clock;
   /** Command registry, cooldowns and admins shared by every plugin's chain. */
@@ -130,23 +120,15 @@ export class Bot implements BotApi {
   private ownHost: PluginHost | undefined;
   private readonly stores: StoreFactory;
   private readonly hostBot: PluginHostBot;
-  private domain: string | undefined;
-  private readonly syncs = new Map<string, TopicSync>();
-  private readonly queues = new Map<string, Promise<void>>();
-  private readonly bucket: TokenBucket;
-  private readonly outbox: Outbox;
+  private readonly client: Client;
+  private readonly dispatcher: Dispatcher;
   private readonly checkpoints: Checkpoints;
-  private connection: Connection | undefined;
-  private waiters: { resolve: (c: Connection) => void; reject: (e: Error) => void }[] = [];
   private errorHandler: (error: Error) => void;
-  private running: Promise<void> | undefined;
+  private started = false;
+  private stopped = false;
   private stopping: Promise<void> | undefined;
-  private draining = false;
-  private readonly abort = new AbortController();
-  private currentStatus: Status | undefined;
 
   constructor(private readonly options: BotOptions) {
-    this.fullId = options.id;
     this.topics = options.topics;
     this.log = options.log ?? silentLog;
     this.runtimeClock = options.clock ?? systemClock;
@@ -165,27 +147,58 @@ export class Bot implements BotApi {
       options.stores ??
       (cursors.database instanceof Database ? sqliteStores(cursors.database) : memoryStores());
     this.hostBot = this.makeHostBot();
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
     this.errorHandler = (error) => this.log.error(error.message);
-    this.bucket = new TokenBucket(this.runtimeClock, 10, 10);
-    this.outbox = new Outbox({
-      clock: this.runtimeClock,
-      bucket: this.bucket,
-      connection: () => this.whenConnected(),
-      maxBodyBytes: options.maxBodyBytes,
-    });
-    this.checkpoints = new Checkpoints(options.cursors, (error) =>
-      this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error)),
+    this.checkpoints = new Checkpoints(options.cursors, (error, topics) =>
+      this.checkpointFailed(error, topics),
     );
+    this.client = new Client({
+      id: options.id,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      topics: options.topics,
+      dialer: options.dialer,
+      ...(options.address === undefined ? {} : { address: options.address }),
+      cursors: options.cursors,
+      backlog: options.backlog ?? 0,
+      ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+      ...(options.keepalive === undefined ? {} : { keepalive: options.keepalive }),
+      ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
+      ...(options.historyPage === undefined ? {} : { historyPage: options.historyPage }),
+      ...(options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered }),
+      clock: this.runtimeClock,
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+      onItem: (topic, item, tracked) => this.onItem(topic, item, tracked),
+      onStatus: (status) => this.onStatus(status),
+      onError: (error) => this.report(error),
+    });
+    this.dispatcher = new Dispatcher({
+      bot: this,
+      id: () => this.client.id,
+      registrations: () => this.registrations,
+      ownMessages: options.ownMessages ?? false,
+      send: (topic, text) => this.send(topic, text),
+      checkpoints: this.checkpoints,
+      log: this.log,
+      report: (error) => this.report(error),
+      status: (status) => this.dispatchStatus(status),
+      clock: this.runtimeClock,
+      slowHandlerAfter: options.slowHandlerAfter ?? 10_000,
+    });
   }
 
   /** The bot's ID (full form once the server has welcomed it). */
   get id(): string {
-    return this.fullId;
+    return this.client.id;
   }
 
   get status(): Status | undefined {
-    return this.currentStatus;
+    return this.stopped ? { type: "stopped" } : this.client.status;
+  }
+
+  /** The connection under the bot: cursors, the live link, raw requests. */
+  get connection(): Client {
+    return this.client;
   }
 
   /** Replaces the one error handler every handler failure and runtime problem goes to. */
@@ -275,15 +288,15 @@ export class Bot implements BotApi {
 
   /** Past events of `topic`, through the connection (waits for one). */
   async history(topic: string, query: HistoryQuery = {}): Promise<HistoryEvent[]> {
-    const connection = await this.whenConnected();
-    const full = this.domain === undefined ? topic : parseName(topic, this.domain).full;
+    await this.client.whenConnected();
+    const full = this.client.fullName(topic);
     const selector =
       query.after !== undefined
         ? { after: query.after }
         : query.since !== undefined
           ? { since: DateTime.fromDate(query.since) }
           : { last: query.last ?? 20 };
-    const reply = await connection.request({
+    const reply = await this.client.request({
       type: "history",
       topic: full,
       ...selector,
@@ -308,7 +321,7 @@ export class Bot implements BotApi {
       pluginClock: this.pluginClock,
       chainSettings: this.chainSettings,
       get started() {
-        return bot.running !== undefined;
+        return bot.started;
       },
       register: (name, handler, options, plugin) => this.register(name, handler, options, plugin),
       unregister: (plugin) => {
@@ -368,19 +381,15 @@ export class Bot implements BotApi {
   }
 
   send(topic: string, text: string): Promise<SentReply[]> {
-    if (this.stopping !== undefined && this.connection === undefined) {
-      return Promise.reject(new ConnectionClosedError("the bot is stopping"));
-    }
-    return this.outbox.send(topic, text);
+    return this.client.send(topic, text);
   }
 
   /** Starts the connect loop; resolves at once (watch `status`). */
   start(): void {
-    if (this.running !== undefined) return;
+    if (this.started) return;
+    this.started = true;
     this.addImplicitHelp();
-    this.running = this.run().catch((error) =>
-      this.report(new RuntimeError(`${this.options.id}: connect loop failed`, error)),
-    );
+    this.client.start();
     for (const host of this.hosts) host.startTimers();
   }
 
@@ -395,8 +404,8 @@ export class Bot implements BotApi {
    * its cursor saved.
    */
   async idle(): Promise<void> {
-    while (this.queues.size > 0 || this.checkpoints.pending) {
-      await Promise.all([...this.queues.values()]);
+    while (this.dispatcher.busy || this.checkpoints.pending) {
+      await this.dispatcher.drained();
       await this.checkpoints.save();
     }
   }
@@ -404,282 +413,83 @@ export class Bot implements BotApi {
   // ------------------------------------------------------------ lifecycle --
 
   private async shutdown(): Promise<void> {
-    this.draining = true;
-    this.abort.abort();
     // No schedule fires from now on; runs in progress are awaited below.
     const timers = Promise.all(this.hosts.map((h) => h.stopTimers()));
-    // No reconnect will come: sends waiting for one must not hold up the stop.
-    if (!this.connection?.isOpen) this.rejectWaiters("the bot is stopping");
-    await this.idle();
-    this.connection?.close("the bot is stopping");
-    this.rejectWaiters("the bot is stopping");
-    await this.running;
-    await timers;
-    await this.idle();
-    for (const hook of this.stopHooks) await this.runHook(hook, "a stop hook");
+    const limit = this.options.stopTimeout ?? 10_000;
+    const finished = await this.within(limit, async () => {
+      await this.client.stop(() => this.idle());
+      await timers;
+      await this.idle();
+    });
+    if (!finished) this.reportAbandoned(limit);
+    this.dispatcher.close();
+    this.client.dropConnection("the bot is stopping");
+    for (const hook of this.stopHooks) {
+      await this.within(limit, () => this.runHook(hook, "a stop hook"));
+    }
     for (const host of this.hosts) host.release();
     this.options.cursors.close();
-    this.setStatus({ type: "stopped" });
+    this.stopped = true;
+    this.dispatchStatus({ type: "stopped" });
   }
 
-  private async run(): Promise<void> {
-    let attempt = 0;
-    const address = this.options.address ?? "server";
-    while (!this.draining) {
-      attempt++;
-      let reason: string;
-      let welcomed = false;
-      try {
-        const result = await this.session(attempt);
-        welcomed = result.welcomed;
-        reason = result.reason;
-      } catch (error) {
-        if (error instanceof RequestError && error.code === "auth_failed") {
-          this.setStatus({
-            type: "gave_up",
-            address: this.address ?? address,
-            attempts: attempt,
-            reason: `identify refused: ${error.message}`,
-          });
-          return;
-        }
-        reason = describeCause(error);
-      }
-      if (this.draining) return;
-      if (welcomed) attempt = 1;
-      if (attempt >= this.backoff.maxAttempts) {
-        this.setStatus({
-          type: "gave_up",
-          address: this.address ?? address,
-          attempts: attempt,
-          reason,
-        });
-        this.rejectWaiters(reason);
-        return;
-      }
-      const delay = backoffDelay(this.backoff, attempt, this.options.random);
-      this.setStatus({
-        type: "reconnecting",
-        address: this.address ?? address,
-        attempt: attempt + 1,
-        delay,
-        reason,
-      });
-      await sleep(this.runtimeClock, delay, this.abort.signal);
-    }
-  }
-
-  private address: string | undefined;
-
-  /** One connection from dial to close. Resolves with why it ended. */
-  private async session(attempt: number): Promise<{ welcomed: boolean; reason: string }> {
-    let closed!: (reason: Error) => void;
-    const whenClosed = new Promise<Error>((resolve) => {
-      closed = resolve;
+  /** Runs `work` for at most `ms`; says whether it finished. */
+  private async within(ms: number, work: () => Promise<void>): Promise<boolean> {
+    let timer: unknown;
+    const timeout = new Promise<false>((resolve) => {
+      timer = this.runtimeClock.setTimeout(() => resolve(false), ms);
     });
-    this.setStatus({
-      type: "connecting",
-      address: this.address ?? this.options.address ?? "server",
-      attempt,
-    });
-    const connection = await Connection.open(this.options.dialer, {
-      clock: this.runtimeClock,
-      keepalive: this.options.keepalive,
-      onEvent: (event) => this.onEvent(event),
-      onClose: (reason) => closed(reason),
-    });
-    this.address = connection.remote;
-    let welcome: WelcomeReply;
     try {
-      welcome = await connection.request({
-        type: "identify",
-        id: this.options.id,
-        ...(this.options.token === undefined ? {} : { token: this.options.token }),
-        agent: this.options.agent ?? "scalarbot/0.1",
-      });
-    } catch (error) {
-      connection.close();
-      if (error instanceof RequestError) throw error;
-      return { welcomed: false, reason: describeCause(error) };
+      return await Promise.race([work().then(() => true as const), timeout]);
+    } finally {
+      this.runtimeClock.clearTimeout(timer);
     }
-    this.fullId = welcome.id;
-    this.domain = welcome.server;
-    this.bucket.configure(welcome.limits.rate, welcome.limits.burst);
-    this.createSyncs(welcome.server);
-    this.connection = connection;
-    this.setStatus({
-      type: "connected",
-      address: connection.remote,
-      id: welcome.id,
-      server: welcome.server,
-      ...(welcome.motd === undefined ? {} : { motd: welcome.motd }),
-    });
-    this.catchUp(connection).catch((error) => {
-      if (!connection.isOpen) return;
-      this.report(new RuntimeError(`${this.id}: catch-up failed, reconnecting`, error));
-      connection.close("catch-up failed");
-    });
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(connection);
-    if (!this.startHooksRan) {
+  }
+
+  private reportAbandoned(limit: number): void {
+    const running = this.dispatcher.inFlight();
+    const what =
+      running.length === 0
+        ? "the connection did not close"
+        : running.map((r) => `plugin ${r.plugin} handling ${describeRunning(r)}`).join("; ");
+    this.report(
+      new RuntimeError(
+        `${this.id}: stopped after ${Math.round(limit / 1000)} s without waiting further for: ${what} (its cursor stays before that event, so it is handled again on the next start)`,
+      ),
+    );
+  }
+
+  /** A failed checkpoint saved nothing: go back to the saved cursors and read on from there. */
+  private checkpointFailed(error: unknown, topics: string[]): void {
+    this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error));
+    if (this.stopping !== undefined) return;
+    this.dispatcher.discard();
+    for (const topic of topics) this.client.rewind(topic, this.options.cursors.read(topic));
+    this.client.dropConnection(
+      `a checkpoint failed (${describeCause(error)}); reading again from the last saved cursors`,
+    );
+  }
+
+  private onItem(topic: string, item: SyncItem, tracked: boolean): void {
+    if (this.stopping !== undefined) return;
+    this.dispatcher.enqueue(topic, item, tracked);
+  }
+
+  private onStatus(status: Status): void {
+    if (status.type === "connected" && !this.startHooksRan) {
       this.startHooksRan = true;
       void (async () => {
         for (const hook of this.startHooks) await this.runHook(hook, "a start hook");
       })();
     }
-    const reason = await whenClosed;
-    this.connection = undefined;
-    if (this.draining) this.rejectWaiters("the bot is stopping");
-    for (const sync of this.syncs.values()) sync.disconnected();
-    this.setStatus({
-      type: "disconnected",
-      address: connection.remote,
-      reason: describeCause(reason),
-    });
-    return { welcomed: true, reason: describeCause(reason) };
+    this.dispatchStatus(status);
   }
 
-  private createSyncs(domain: string): void {
-    if (this.syncs.size > 0) return;
-    for (const topic of this.options.topics) {
-      const full = parseName(topic, domain).full;
-      if (this.syncs.has(full)) continue;
-      const sync = new TopicSync(
-        full,
-        this.options.cursors.get(full),
-        this.options.backlog ?? 0,
-        (item) => this.enqueue(full, item, true),
-        (error) => {
-          if (!this.connection?.isOpen) return;
-          this.report(new RuntimeError(`${this.id}: filling a gap in ${full} failed`, error));
-          this.connection?.close("gap fill failed");
-        },
-      );
-      this.syncs.set(full, sync);
-    }
-  }
-
-  /** Subscribes every topic (pipelined), then pages each topic's history. */
-  private async catchUp(connection: Connection): Promise<void> {
-    const limit = this.options.historyPage ?? 100;
-    const source: HistorySource = async (topic, after) => {
-      // A server may rate-limit a burst of history pages: slow down, do not reconnect.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await connection.request({ type: "history", topic, after, limit });
-        } catch (error) {
-          if (!(error instanceof RequestError && error.code === "rate_limited") || attempt >= 10) {
-            throw error;
-          }
-          await sleep(this.runtimeClock, 100 * attempt, this.abort.signal);
-        }
-      }
-    };
-    const syncs = [...this.syncs.values()];
-    for (const sync of syncs) sync.beginSubscribe(source);
-    const replies = await Promise.allSettled(
-      syncs.map((sync) => connection.request({ type: "subscribe", topic: sync.topic })),
-    );
-    await Promise.all(
-      syncs.map((sync, i) => {
-        const reply = replies[i]!;
-        if (reply.status === "fulfilled") return sync.subscribed(reply.value.seq);
-        sync.disconnected();
-        // A refused topic (forbidden, bad_topic, …) is reported; the others go on.
-        if (reply.reason instanceof RequestError && !reply.reason.fatal) {
-          this.report(
-            new RuntimeError(`${this.id}: cannot subscribe to ${sync.topic}`, reply.reason),
-          );
-          return undefined;
-        }
-        throw reply.reason;
-      }),
-    );
-  }
-
-  private rejectWaiters(reason: string): void {
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new ConnectionClosedError(reason));
-  }
-
-  private whenConnected(): Promise<Connection> {
-    if (this.connection?.isOpen) return Promise.resolve(this.connection);
-    if (this.stopping !== undefined || this.currentStatus?.type === "gave_up") {
-      return Promise.reject(new ConnectionClosedError("the bot is not connected"));
-    }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  // ------------------------------------------------------------- dispatch --
-
-  private onEvent(event: EventFrame): void {
-    if (this.draining) return;
-    const sync = this.syncs.get(event.topic);
-    if (sync !== undefined) sync.live(event);
-    else this.enqueue(event.topic, { type: "event", event, replayed: false }, false);
-  }
-
-  /** Runs items of one topic strictly one after another. */
-  private enqueue(topic: string, item: SyncItem, tracked: boolean): void {
-    if (this.draining) return;
-    const previous = this.queues.get(topic) ?? Promise.resolve();
-    const next = previous.then(() => this.process(item, tracked));
-    this.queues.set(topic, next);
-    next.then(() => {
-      if (this.queues.get(topic) === next) this.queues.delete(topic);
-    });
-  }
-
-  private async process(item: SyncItem, tracked: boolean): Promise<void> {
-    let topic: string;
-    let seq: number;
-    if (item.type === "event") {
-      topic = item.event.topic;
-      seq = item.event.seq;
-      const ctx = this.eventContext(item.event, item.replayed, tracked);
-      for (const r of this.registrations) {
-        if (r.name !== "event" && r.name !== item.event.kind) continue;
-        if (ctx.replayed && !r.options.replayed) continue;
-        if (ctx.own && !(r.options.own ?? this.options.ownMessages ?? false)) continue;
-        await this.invoke(r, ctx, { topic, seq });
-      }
-    } else if (item.type === "gap") {
-      topic = item.topic;
-      seq = item.to;
-      const ctx = { bot: this as BotApi, topic, from: item.from, to: item.to, reason: item.reason };
-      this.log.warn(`gap in ${topic}: seq ${item.from}..${item.to} (${item.reason})`);
-      for (const r of this.registrations) {
-        if (r.name === "gap") await this.invoke(r, ctx, { topic, seq });
-      }
-    } else {
-      topic = item.topic;
-      seq = item.seq;
-    }
-    if (!tracked) return;
-    this.checkpoints.advance(topic, seq);
-  }
-
-  private eventContext(event: EventFrame, replayed: boolean, tracked: boolean): EventContext {
-    const direct = event.topic === this.fullId;
-    const replyTo = direct ? event.from : event.topic;
-    return {
-      ...eventView(event),
-      bot: this,
-      replayed,
-      own: event.from === this.fullId,
-      tracked,
-      direct,
-      reply: (text) => this.send(replyTo, text),
-    };
-  }
-
-  private async invoke(
-    r: Registration,
-    ctx: EventContext | HandlerContexts["gap" | "status"],
-    where?: { topic: string; seq: number },
-  ): Promise<void> {
-    try {
-      await (r.handler as (ctx: unknown) => unknown)(ctx);
-    } catch (error) {
-      this.report(new HandlerError(this.id, r.plugin, r.name, where, error));
+  private dispatchStatus(status: Status): void {
+    if (status.type === "reset") this.log.warn(`${this.id}: ${describeStatus(status)}`);
+    const ctx = { bot: this as BotApi, status };
+    for (const r of this.registrations) {
+      if (r.name === "status") void this.dispatcher.invoke(r, ctx);
     }
   }
 
@@ -689,20 +499,7 @@ export class Bot implements BotApi {
     options: HandlerOptions,
     plugin: string,
   ): void {
-    this.registrations.push({
-      name,
-      handler,
-      options,
-      plugin,
-    });
-  }
-
-  private setStatus(status: Status): void {
-    this.currentStatus = status;
-    const ctx = { bot: this as BotApi, status };
-    for (const r of this.registrations) {
-      if (r.name === "status") void this.invoke(r, ctx);
-    }
+    this.registrations.push({ name, handler, options, plugin });
   }
 
   private report(error: Error): void {

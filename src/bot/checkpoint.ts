@@ -1,4 +1,4 @@
-import type { CursorStore } from "../client/cursor-store.ts";
+import type { Cursor, CursorStore } from "../client/cursor-store.ts";
 
 /**
  * When a bot's cursors are saved. A cursor moves in memory as soon as every
@@ -6,19 +6,21 @@ import type { CursorStore } from "../client/cursor-store.ts";
  * a burst of events was handled (every event of one socket read), after the
  * plugins' hooks made their work durable (the logger fsyncs there). One
  * write and one fsync a burst instead of one an event; a crash loses at most
- * the burst being handled, which catch-up hands on again.
+ * the burst being handled, which catch-up hands on again. A checkpoint that
+ * fails saves nothing: its owner is told which topics were not saved, so it
+ * can hand their events on again (a full disk loses no event).
  */
 export class Checkpoints {
   private readonly hooks: (() => unknown)[] = [];
   /** Cursors of handled events not yet saved, by topic. */
-  private readonly unsaved = new Map<string, number>();
+  private readonly unsaved = new Map<string, Cursor>();
   private running: Promise<void> = Promise.resolve();
   private scheduled = false;
 
   constructor(
     private readonly cursors: CursorStore,
-    /** Where a failed checkpoint is reported; its cursors stay unsaved. */
-    private readonly onError: (error: unknown) => void,
+    /** A failed checkpoint: nothing was saved; `topics` are the ones it would have moved. */
+    private readonly onError: (error: unknown, topics: string[]) => void,
   ) {}
 
   /** Registers work to make durable before cursors are saved. */
@@ -32,8 +34,8 @@ export class Checkpoints {
   }
 
   /** Records that every handler of `seq` in `topic` finished. */
-  advance(topic: string, seq: number): void {
-    this.unsaved.set(topic, seq);
+  advance(topic: string, seq: number, epoch?: string): void {
+    this.unsaved.set(topic, epoch === undefined ? { seq } : { seq, epoch });
     if (this.scheduled) return;
     this.scheduled = true;
     // After the current burst: every event of one socket read is handled
@@ -59,12 +61,11 @@ export class Checkpoints {
       for (const hook of this.hooks) await hook();
       this.cursors.setAll(cursors);
     } catch (error) {
-      // Not durable: keep the cursors back so the events are handled again
-      // after a crash rather than lost.
-      for (const [topic, seq] of cursors) {
-        if (!this.unsaved.has(topic)) this.unsaved.set(topic, seq);
-      }
-      this.onError(error);
+      // Not durable: the saved cursors stay where they were, and what moved
+      // since (this checkpoint's and any newer) is the owner's to hand on again.
+      const topics = new Set([...cursors.keys(), ...this.unsaved.keys()]);
+      this.unsaved.clear();
+      this.onError(error, [...topics]);
     }
   }
 }

@@ -130,18 +130,22 @@ export class PluginHost implements BotApi {
     return this.chain.run(new PluginContext(event, this));
   }
 
-  on<N extends "gap" | "status">(name: N, handler: Handler<N>, options?: HandlerOptions): void;
+  on<N extends "gap" | "reset" | "status">(
+    name: N,
+    handler: Handler<N>,
+    options?: HandlerOptions,
+  ): void;
   on(
     kind: EventName | Filter<Context>,
     listener?: Listener<Context>,
     options?: ListenOptions,
   ): Chain;
   on(
-    kind: EventName | "gap" | "status" | Filter<Context>,
+    kind: EventName | "gap" | "reset" | "status" | Filter<Context>,
     listener?: (ctx: never) => unknown,
     options: ListenOptions = {},
   ): Chain | undefined {
-    if (kind === "gap" || kind === "status") {
+    if (kind === "gap" || kind === "reset" || kind === "status") {
       if (listener !== undefined && !this.released) {
         this.bot.register(kind, listener as Handler<typeof kind>, options, this.name);
       }
@@ -312,6 +316,7 @@ class PluginContext implements Context {
   readonly own: boolean;
   readonly tracked: boolean;
   readonly direct: boolean;
+  readonly epoch: string | undefined;
   readonly store: Store;
   readonly log: Log;
   match: RegExpMatchArray | undefined;
@@ -335,6 +340,7 @@ class PluginContext implements Context {
     this.own = event.own;
     this.tracked = event.tracked;
     this.direct = event.direct;
+    this.epoch = event.epoch;
     this.store = host.store;
     this.log = host.log;
   }

@@ -31,6 +31,8 @@ type Answered = Exclude<Request, { type: "pong" }>;
 interface Pending {
   ref: number;
   type: string;
+  /** When the request went out (the connection's clock). */
+  sentAt: number;
   resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
 }
@@ -38,6 +40,11 @@ interface Pending {
 export interface ConnectionOptions {
   clock: Clock;
   keepalive?: KeepaliveOptions;
+  /**
+   * How long (ms) a request may wait for its reply; past it the link counts
+   * as broken and is closed. Off when undefined.
+   */
+  requestTimeout?: number;
   /** Pushed events, in the order the server sent them. Called synchronously. */
   onEvent(event: EventFrame): void;
   /** Called once when the link ends, with why. */
@@ -47,7 +54,9 @@ export interface ConnectionOptions {
 /**
  * One protocol connection: frames in and out, every request matched to its
  * reply (FIFO, checked by `ref`), server pings answered, our own pings to
- * detect a dead link. Knows nothing of topics or plugins.
+ * detect a dead link, a deadline on every reply. A server that answers out
+ * of turn or too late is not trusted further: the link is closed. Knows
+ * nothing of topics or plugins.
  */
 export class Connection {
   private readonly decoder = new FrameDecoder();
@@ -56,6 +65,7 @@ export class Connection {
   private closed = false;
   private closeReason: Error | undefined;
   private keepalive: Keepalive | undefined;
+  private deadline: unknown;
   private transport!: Transport;
 
   private constructor(private readonly options: ConnectionOptions) {}
@@ -100,9 +110,11 @@ export class Connection {
       this.pending.push({
         ref,
         type: request.type,
+        sentAt: this.options.clock.now(),
         resolve: resolve as (reply: Reply) => void,
         reject,
       });
+      if (this.pending.length === 1) this.armDeadline();
       this.send({ ...request, ref });
     });
   }
@@ -159,14 +171,20 @@ export class Connection {
     }
   }
 
+  /** Replies come in request order (protocol §4): anything else breaks the link. */
   private settle(ref: Ref | undefined, reply: Reply): void {
-    let index = 0;
-    if (ref !== undefined) {
-      index = this.pending.findIndex((p) => p.ref === ref);
-      if (index < 0) return;
+    const pending = this.pending[0];
+    if (pending === undefined || (ref !== undefined && ref !== pending.ref)) {
+      const what = `a ${reply.type} reply${ref === undefined ? "" : ` with ref ${String(ref)}`}`;
+      this.fail(
+        new ConnectionClosedError(
+          `the server sent ${what} that answers no request${pending === undefined ? "" : ` (waiting for ref ${pending.ref}, ${pending.type})`}`,
+        ),
+      );
+      return;
     }
-    const [pending] = this.pending.splice(index, 1);
-    if (pending === undefined) return;
+    this.pending.shift();
+    this.armDeadline();
     if (reply.type === "error") {
       pending.reject(
         new RequestError(reply.code, reply.message, pending.type, reply.fatal, pending.ref),
@@ -174,6 +192,29 @@ export class Connection {
     } else {
       pending.resolve(reply);
     }
+  }
+
+  /** One timer, for the oldest request: replies come in order, so it is due first. */
+  private armDeadline(): void {
+    const timeout = this.options.requestTimeout;
+    if (timeout === undefined || this.closed) return;
+    if (this.deadline !== undefined) this.options.clock.clearTimeout(this.deadline);
+    this.deadline = undefined;
+    const oldest = this.pending[0];
+    if (oldest === undefined) return;
+    const due = oldest.sentAt + timeout - this.options.clock.now();
+    this.deadline = this.options.clock.setTimeout(
+      () => {
+        this.deadline = undefined;
+        if (this.pending[0] !== oldest) return this.armDeadline();
+        this.fail(
+          new ConnectionClosedError(
+            `no reply to ${oldest.type} within ${Math.round(timeout / 1000)} s: the server is stuck`,
+          ),
+        );
+      },
+      Math.max(1, due),
+    );
   }
 
   private onTransportClose(error?: Error): void {
@@ -193,6 +234,8 @@ export class Connection {
     this.closed = true;
     this.closeReason ??= reason;
     this.keepalive?.stop();
+    if (this.deadline !== undefined) this.options.clock.clearTimeout(this.deadline);
+    this.deadline = undefined;
     this.transport?.close();
     for (const pending of this.pending.splice(0)) pending.reject(this.closeReason);
     this.options.onClose(this.closeReason);

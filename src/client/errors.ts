@@ -1,8 +1,8 @@
 import type { ErrorCode, Ref } from "../protocol/index.ts";
 
 /**
- * The runtime's error taxonomy: one class per failure, `name` set, `cause`
- * kept. Everything a bot reports goes to one replaceable error handler.
+ * The client's error taxonomy: one class per failure, `name` set, `cause`
+ * kept.
  */
 
 /** The server could not be reached (refused, unresolvable, timed out). */
@@ -29,29 +29,31 @@ export class RequestError extends Error {
   override readonly name = "RequestError";
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    /** The server's own words. */
+    readonly detail: string,
     readonly request: string,
     readonly fatal = false,
     readonly ref?: Ref,
   ) {
-    super(`${request}: ${code}: ${message}`);
+    super(`${request}: ${code}: ${detail}`);
   }
 }
 
-/** A plugin handler threw: kept with the context it failed on. */
-export class HandlerError extends Error {
-  override readonly name = "HandlerError";
+/** The server refused a topic for good (forbidden, bad name, too many, another domain). */
+export class SubscribeError extends Error {
+  override readonly name = "SubscribeError";
   constructor(
-    readonly bot: string,
-    readonly plugin: string,
-    readonly event: string,
-    readonly context: { topic?: string; seq?: number } | undefined,
-    cause: unknown,
+    readonly client: string,
+    readonly topic: string,
+    readonly refusal: RequestError,
   ) {
-    const where = context?.topic === undefined ? "" : ` at ${context.topic}#${context.seq ?? "?"}`;
-    super(`${bot}: plugin ${plugin} failed on ${event}${where}: ${describeCause(cause)}`, {
-      cause,
+    super(`${client}: cannot subscribe to ${topic}: ${refusal.code}: ${refusal.detail}`, {
+      cause: refusal,
     });
+  }
+
+  get code(): string {
+    return this.refusal.code;
   }
 }
 

@@ -5,12 +5,20 @@
  */
 
 import type { Dialer, Transport } from "../client/transport.ts";
-import { DateTime, decodeCbor, encodeMessageFrame, FrameDecoder } from "../protocol/index.ts";
+import {
+  concatBytes,
+  DateTime,
+  decodeCbor,
+  encodeMessageFrame,
+  FrameDecoder,
+  frameOf,
+} from "../protocol/index.ts";
 
 /**
  * Markers are pings with a text `ref`: the server answers them in order,
- * after every frame it had for the bot, and the bot's connection ignores a
- * reply whose `ref` it never sent.
+ * after every frame it had for the bot. Their `pong`s are taken out of the
+ * stream before the bot sees it (a reply to a request it never sent would
+ * rightly make it drop the link).
  */
 const MARKER_PREFIX = "scalarbot-testing:";
 
@@ -19,6 +27,8 @@ interface Tracked {
   closed: boolean;
   markers: Map<string, () => void>;
   whenClosed: Promise<void>;
+  /** The server broke framing: the rest passes through untouched. */
+  broken: boolean;
 }
 
 export class BotLink {
@@ -43,18 +53,31 @@ export class BotLink {
         transport: undefined as unknown as Transport,
         closed: false,
         markers: new Map(),
+        broken: false,
         whenClosed: new Promise((resolve) => {
           closed = resolve;
         }),
       };
       const transport = await inner({
         data: (chunk) => {
+          if (tracked.broken) {
+            events.data(chunk);
+            return;
+          }
+          // Frames may span chunks: what the bot gets is re-framed, a
+          // marker's pong left out.
+          const frames: Uint8Array[] = [];
           try {
-            decoder.push(chunk, (payload) => this.observe(tracked, payload));
+            decoder.push(chunk, (payload) => {
+              if (!this.observe(tracked, payload)) frames.push(frameOf(payload));
+            });
           } catch {
             // Bad framing: the bot's own decoder reports it and closes the link.
+            tracked.broken = true;
+            events.data(chunk);
+            return;
           }
-          events.data(chunk);
+          if (frames.length > 0) events.data(frames.length === 1 ? frames[0]! : concatBytes(frames));
         },
         close: (error) => {
           tracked.closed = true;
@@ -137,7 +160,8 @@ export class BotLink {
     await Promise.all(this.opened.map((t) => t.whenClosed));
   }
 
-  private observe(tracked: Tracked, payload: Uint8Array): void {
+  /** Counts a frame for the bot; true when it is a marker's pong (not the bot's). */
+  private observe(tracked: Tracked, payload: Uint8Array): boolean {
     let frame: { type?: unknown; ref?: unknown };
     try {
       frame = decodeCbor(payload) as typeof frame;
@@ -149,9 +173,10 @@ export class BotLink {
       if (done !== undefined) {
         tracked.markers.delete(frame.ref);
         done();
-        return;
+        return true;
       }
     }
     this.activity++;
+    return false;
   }
 }

@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { definePlugin, type HistoryEvent } from "../../src/bot/api.ts";
+import { HandlerError } from "../../src/bot/errors.ts";
 import { parseDuration, parseSchedule } from "../../src/bot/schedule.ts";
 import { ManualClock } from "../../src/client/clock.ts";
 import { SqliteCursorStore } from "../../src/client/cursor-store.ts";
-import { HandlerError } from "../../src/client/errors.ts";
 import { botsStoppedAfterEach, liveBot } from "./plugin-helpers.ts";
 import { waitFor } from "./wait.ts";
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Bot, type BotOptions } from "../../src/bot/bot.ts";
+import { HandlerError } from "../../src/bot/errors.ts";
 import { ManualClock } from "../../src/client/clock.ts";
-import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
-import { HandlerError } from "../../src/client/errors.ts";
+import { type Cursor, MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import { DateTime } from "../../src/protocol/index.ts";
 import { FakeServer } from "../client/fake-server.ts";
 import { nextStatus, record } from "./helpers.ts";
@@ -322,7 +322,7 @@ describe("dispatch", () => {
     server.publish("#general", "alice", "still here");
     await rec.until(() => rec.seqs(GENERAL).includes(2));
     expect(errors.map((e) => e.message)).toEqual([
-      "bot@localhost: cannot subscribe to #secret@localhost: subscribe: forbidden: not for you",
+      "bot@localhost: cannot subscribe to #secret@localhost: forbidden: not for you",
     ]);
     expect(server.connections.length).toBe(1);
   });
@@ -359,8 +359,8 @@ describe("checkpoints", () => {
     constructor(private readonly calls: string[]) {
       super();
     }
-    override setAll(cursors: ReadonlyMap<string, number>): void {
-      this.calls.push(`save ${[...cursors].map(([t, s]) => `${t}=${s}`).join(",")}`);
+    override setAll(cursors: ReadonlyMap<string, Cursor>): void {
+      this.calls.push(`save ${[...cursors].map(([t, c]) => `${t}=${c.seq}`).join(",")}`);
       super.setAll(cursors);
     }
   }
@@ -390,7 +390,7 @@ describe("checkpoints", () => {
     expect(calls).toEqual(["handle 2", "handle 3", "handle 4", "sync", `save ${GENERAL}=4`]);
   });
 
-  test("a failing checkpoint hook keeps the cursor back and is reported", async () => {
+  test("a failing checkpoint hook keeps the cursor back, is reported, and the events are handled again", async () => {
     const server = new FakeServer();
     const calls: string[] = [];
     const cursors = new RecordingCursors(calls);
@@ -422,8 +422,12 @@ describe("checkpoints", () => {
     ]);
     expect(cursors.get(GENERAL)).toBe(1);
 
+    // The bot reads again from its saved cursor: seq 2 is handed on once more.
     failing = false;
+    await rec.until(() => rec.seqs(GENERAL).filter((s) => s === 2).length === 2);
     await bot.idle();
-    expect(cursors.get(GENERAL)).toBe(2);
+    // Seq 2 and the bot's own join on its new connection.
+    expect(cursors.get(GENERAL)).toBe(3);
+    await bot.stop();
   });
 });

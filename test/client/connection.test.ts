@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { systemClock } from "../../src/client/clock.ts";
+import { ManualClock, systemClock } from "../../src/client/clock.ts";
 import { Connection } from "../../src/client/connection.ts";
 import { ConnectionClosedError, RequestError } from "../../src/client/errors.ts";
 import { MemoryNetwork, type MemoryPeer } from "../../src/client/memory-transport.ts";
@@ -59,15 +59,6 @@ describe("Connection", () => {
         body: "hi",
       }),
     );
-    // Out of order on purpose: the ref decides.
-    peer.write(
-      encodeMessageFrame({
-        type: "subscribed",
-        topic: "#b@localhost",
-        seq: 7,
-        ref: rb!.ref as number,
-      }),
-    );
     peer.write(
       encodeMessageFrame({
         type: "subscribed",
@@ -76,10 +67,75 @@ describe("Connection", () => {
         ref: ra!.ref as number,
       }),
     );
+    peer.write(
+      encodeMessageFrame({
+        type: "subscribed",
+        topic: "#b@localhost",
+        seq: 7,
+        ref: rb!.ref as number,
+      }),
+    );
     expect(await a).toMatchObject({ topic: "#a@localhost", seq: 3 });
     expect(await b).toMatchObject({ topic: "#b@localhost", seq: 7 });
     expect(events).toHaveLength(1);
     connection.close();
+  });
+
+  test("a reply out of turn, or one that answers no request, breaks the link", async () => {
+    const first = await rawPair();
+    const a = first.connection.request({ type: "subscribe", topic: "#a" });
+    const b = first.connection.request({ type: "subscribe", topic: "#b" });
+    await first.until(2);
+    // Replies come in request order (protocol §4): the second's ref first is a lie.
+    first.peer.write(
+      encodeMessageFrame({
+        type: "subscribed",
+        topic: "#b@localhost",
+        seq: 7,
+        ref: first.received[1]!.ref as number,
+      }),
+    );
+    expect(await a.catch((e) => e)).toBeInstanceOf(ConnectionClosedError);
+    expect(await b.catch((e) => e)).toBeInstanceOf(ConnectionClosedError);
+    expect(first.closed()?.message).toBe(
+      "the server sent a subscribed reply with ref 2 that answers no request (waiting for ref 1, subscribe)",
+    );
+
+    const second = await rawPair();
+    second.peer.write(
+      encodeMessageFrame({ type: "subscribed", topic: "#x@localhost", seq: 1, ref: 99 }),
+    );
+    await second.connection.request({ type: "ping", at: DateTime.now() }).catch(() => {});
+    expect(second.connection.isOpen).toBe(false);
+    expect(second.closed()?.message).toBe(
+      "the server sent a subscribed reply with ref 99 that answers no request (waiting for ref 1, ping)",
+    );
+  });
+
+  test("a request without a reply within its deadline breaks the link", async () => {
+    const clock = new ManualClock();
+    let peer!: MemoryPeer;
+    const network = new MemoryNetwork((p) => {
+      peer = p;
+      p.onData = () => {};
+    });
+    let closed: Error | undefined;
+    const connection = await Connection.open(network.dialer, {
+      clock,
+      requestTimeout: 20_000,
+      onEvent: () => {},
+      onClose: (reason) => {
+        closed = reason;
+      },
+    });
+    const identify = connection.request({ type: "identify", id: "bot" });
+    // A server that pings but never answers keeps no request alive.
+    clock.advance(15_000);
+    peer.write(encodeMessageFrame({ type: "ping", at: DateTime.now() }));
+    expect(connection.isOpen).toBe(true);
+    clock.advance(5_000);
+    expect(await identify.catch((e) => e)).toBeInstanceOf(ConnectionClosedError);
+    expect(closed?.message).toBe("no reply to identify within 20 s: the server is stuck");
   });
 
   test("an error reply rejects with its code; a fatal push closes with it", async () => {

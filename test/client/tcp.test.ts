@@ -70,7 +70,7 @@ describe("over TCP against the real server", () => {
     // Drop the bot's link while the talker keeps publishing.
     const disconnected = nextStatus(bot, "disconnected");
     const reconnected = nextStatus(bot, "reconnecting");
-    (bot as unknown as { connection: { close(r: string): void } }).connection.close("test cut");
+    bot.connection.dropConnection("test cut");
     await disconnected;
     await reconnected;
     const sent: number[] = [];
