@@ -6,7 +6,7 @@
  * report) even when other keys are wrong.
  */
 import { resolve } from "node:path";
-import { parseName } from "../protocol/index.ts";
+import { isValidDomain, parseName } from "../protocol/index.ts";
 import { resolveOptions } from "../server/options.ts";
 import type { ConfigProblem, ConfigWarning } from "./problems.ts";
 import type { ConfigSource } from "./source.ts";
@@ -59,9 +59,10 @@ function embeddedDomain(data: unknown): { domain: string; written: boolean } | u
   const embedded = (server as { embedded?: unknown } | null | undefined)?.embedded;
   if (typeof embedded !== "object" || embedded === null) return undefined;
   const domain = (embedded as { domain?: unknown }).domain;
-  return typeof domain === "string"
-    ? { domain: domain.toLowerCase(), written: true }
-    : { domain: "localhost", written: false };
+  if (domain === undefined) return { domain: "localhost", written: false };
+  // A domain that is not one is reported by the schema; IDs are not measured against it.
+  if (typeof domain !== "string" || !isValidDomain(domain.toLowerCase())) return undefined;
+  return { domain: domain.toLowerCase(), written: true };
 }
 
 /**
