@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bot } from "../bot/bot.ts";
-import { Runner, type RunnerOptions } from "../cli/runner.ts";
 import type { StatusType } from "../client/status.ts";
 import { tcpDialer } from "../client/tcp-transport.ts";
+import { BotSet, type BotSetOptions, prepareBots } from "../config/bots.ts";
 import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
 import { startServer } from "../server/index.ts";
 import { HarnessClock } from "./clock.ts";
@@ -113,7 +113,7 @@ export class Harness implements AsyncDisposable {
   private readonly users: TestUser[] = [];
   private readonly within: number;
   private running: RunningServer | undefined;
-  private runner: Runner | undefined;
+  private runner: BotSet | undefined;
   private closing: Promise<void> | undefined;
   private connectionWaiters: (() => void)[] = [];
   private readonly userHost: UserHost;
@@ -167,18 +167,16 @@ export class Harness implements AsyncDisposable {
       ...options.server,
     });
     const loaded = withServer(setup, this.running.host, this.running.port);
-    const runnerOptions: RunnerOptions = {
+    const runnerOptions: BotSetOptions = {
       write: (line) => this.log(line),
       dialer: (host, port, config) => this.entryFor(config.id).link.wrap(tcpDialer(host, port)),
       onBot: (bot, config) => this.track(bot, config.id),
       onError: (error) => this.errors.push(error),
       pluginClock: this.clock,
     };
-    this.runner =
-      setup.prepared === undefined
-        ? await Runner.prepare(loaded, runnerOptions)
-        : Runner.fromPrepared(loaded, setup.prepared, runnerOptions);
-    await this.runner.start();
+    const prepared = setup.prepared ?? (await prepareBots(loaded));
+    this.runner = new BotSet(loaded, prepared, runnerOptions);
+    await this.runner.start({ host: this.running.host, port: this.running.port });
     await Promise.all([...this.entries.values()].map((e) => this.connected(e, 1)));
     await this.settle();
   }

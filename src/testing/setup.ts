@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { installPlugin, type Plugin } from "../bot/api.ts";
 import { type LoadedPlugin, PluginLoadError } from "../bot/loader.ts";
-import type { PreparedBot } from "../cli/runner.ts";
+import type { PreparedBot } from "../config/bots.ts";
 import { type LoadedConfig, loadConfig, parseConfig } from "../config/load.ts";
 import { loadConfiguredPlugin } from "../config/plugins.ts";
 import { type BotConfig, botSchema, type Config } from "../config/schema.ts";
