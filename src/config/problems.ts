@@ -3,35 +3,39 @@
  * code, and the one error type that carries every problem of a file.
  */
 
-/** Why a file is refused (`ConfigProblem.code`). */
-export type ProblemCode =
-  /** The file cannot be read (missing, a folder, no permission). */
-  | "unreadable"
-  /** Not YAML: the parser's first complaint. */
-  | "yaml_syntax"
-  /** A `#name` that YAML read as a comment; quote it. */
-  | "unquoted_hash"
-  /** `${VAR}` with `VAR` unset and no default. */
-  | "env_unset"
-  /** A key the schema does not know (often a typo; see the "did you mean"). */
-  | "unknown_key"
-  /** A required key is absent. */
-  | "missing_key"
-  /** A value of the wrong type, out of range, or not one of the allowed ones. */
-  | "invalid_value"
-  /** Two bots with one ID. */
-  | "duplicate_id"
-  /** Two bots with one `state` folder. */
-  | "shared_state"
-  /** A bot ID on another domain than the embedded server's. */
-  | "wrong_domain";
+/** Why a file is refused (`ConfigProblem.code`); docs/config.md lists them. */
+export const PROBLEM_CODES = [
+  // The file cannot be read (missing, a folder, no permission).
+  "unreadable",
+  // Not YAML: the parser's first complaint.
+  "yaml_syntax",
+  // A `#name` that YAML read as a comment; quote it.
+  "unquoted_hash",
+  // `${VAR}` with `VAR` unset and no default.
+  "env_unset",
+  // A key the schema does not know (often a typo; see the "did you mean").
+  "unknown_key",
+  // A required key is absent.
+  "missing_key",
+  // A value of the wrong type, out of range, or not one of the allowed ones.
+  "invalid_value",
+  // Two bots with one ID.
+  "duplicate_id",
+  // Two bots with one `state` folder.
+  "shared_state",
+  // A bot ID on another domain than the embedded server's.
+  "wrong_domain",
+] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** What a valid file may still get wrong (`ConfigWarning.code`). */
-export type WarningCode =
-  /** More topics than a server with default limits lets one connection subscribe to. */
-  | "too_many_topics"
-  /** Two IDs that are one bot if the (remote) server's domain is the one named. */
-  | "maybe_duplicate_id";
+export const WARNING_CODES = [
+  // More channels than a server with default limits lets one connection subscribe to.
+  "too_many_topics",
+  // Two IDs that are one bot if the (remote) server's domain is the one named.
+  "maybe_duplicate_id",
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
 
 interface Located {
   /** The file as it was named to the loader. */
