@@ -10,14 +10,11 @@ import {
   ScalarError,
 } from "../protocol/index.ts";
 import { addressKey } from "./addresses.ts";
-import {
-  clipText,
-  MAX_ERROR_MESSAGE_BYTES,
-  MAX_ERROR_RE_BYTES,
-  MAX_LOG_TEXT_BYTES,
-} from "./clip.ts";
+import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
 import type { ServerContext } from "./context.ts";
+import { errorFrame } from "./error-frame.ts";
 import { dispatch } from "./handlers/index.ts";
+import { HeldFrames } from "./held-frames.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { Topic } from "./topic.ts";
@@ -27,6 +24,17 @@ export type ServerSocket = Socket<Connection | undefined>;
 
 /** How long a fatally closed connection may take to take its last frames. */
 const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Output a connection may have waiting before the server stops reading its
+ * requests: queued replies of this turn, or unsent bytes once the kernel
+ * refused some. Reading resumes when the output has gone out.
+ */
+export const HOLD_OUTPUT_BYTES = 256 * 1024;
+
+/** Why input is held (bits of `holding`). */
+const HOLD_OUTPUT = 1;
+export const HOLD_AUTH = 2;
 
 let serials = 0;
 
@@ -57,7 +65,16 @@ export class Connection {
   closing = false;
   /** Queued in the server's dirty list. */
   dirty = false;
-  private key: string | undefined;
+  /** Bytes counted in the server's output budget (set by the budget). */
+  accounted = 0;
+  /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
+  private pendingOwn = 0;
+  /** Why input is held (HOLD_* bits); 0 while it is read. */
+  private holding = 0;
+  private readonly held = new HeldFrames();
+  private replayScheduled = false;
+  /** What its address is counted under (addresses.ts). */
+  readonly addressKey: string;
   private readonly out = new OutboundQueue();
   private readonly decoder = new FrameDecoder();
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -68,6 +85,7 @@ export class Connection {
   ) {
     const { options } = ctx;
     this.openedAt = options.now();
+    this.addressKey = addressKey(socket.remoteAddress);
     this.lastHeard = this.openedAt;
     this.messageBucket = new TokenBucket(options.rate, options.burst, options.now);
     this.requestBucket = new TokenBucket(options.requestRate, options.requestBurst, options.now);
@@ -81,23 +99,20 @@ export class Connection {
     return this.socket.remoteAddress;
   }
 
-  /** What its address is counted under (addresses.ts). */
-  get addressKey(): string {
-    return (this.key ??= addressKey(this.socket.remoteAddress));
-  }
-
   // ------------------------------------------------------------- input --
 
   onData(chunk: Uint8Array): void {
-    if (this.closing) return;
+    if (this.closing || this.held.error !== undefined) return;
     this.lastHeard = this.ctx.options.now();
     const before = this.framesRead;
     try {
       this.decoder.push(chunk, this.onPayload);
     } catch (error) {
       // Only the frame decoder throws here (bad_frame): the stream is lost.
-      this.fail(error);
+      if (this.inputHeld) this.held.error = error;
+      else this.fail(error);
     }
+    if (this.held.bytes > 0) this.account();
     // The half-sent deadline runs per frame: a frame left partial at the end
     // of this chunk started in it if any frame completed before it.
     if (!this.decoder.hasPartial) {
@@ -109,8 +124,62 @@ export class Connection {
 
   private readonly onPayload = (payload: Uint8Array): void => {
     this.framesRead++;
-    if (!this.closing) this.onFrame(payload);
+    if (this.closing) return;
+    if (this.holding === 0 && this.backedUp()) this.hold(HOLD_OUTPUT);
+    if (this.inputHeld) {
+      this.held.keep(payload);
+      return;
+    }
+    this.onFrame(payload);
   };
+
+  /** True while requests are held back rather than run (paused, or frames still to replay). */
+  get inputHeld(): boolean {
+    return this.holding !== 0 || this.held.pending;
+  }
+
+  /** Stops reading requests, for `reason`, until `release(reason)`. */
+  hold(reason: number): void {
+    if (this.holding === 0) {
+      this.socket.pause();
+      this.ctx.log.log("debug", "input_held", { conn: this.serial, reason });
+    }
+    this.holding |= reason;
+  }
+
+  /** Ends a hold; once none is left, the held frames run (on a microtask) and reading resumes. */
+  release(reason: number): void {
+    if ((this.holding & reason) === 0) return;
+    this.holding &= ~reason;
+    if (this.holding !== 0 || this.closing) return;
+    this.socket.resume();
+    this.ctx.log.log("debug", "input_released", { conn: this.serial });
+    // The deadline of a frame half-sent when reading stopped starts again.
+    if (this.partialSince !== 0) this.partialSince = this.ctx.options.now();
+    if (!this.replayScheduled) {
+      this.replayScheduled = true;
+      queueMicrotask(this.replay);
+    }
+  }
+
+  private readonly replay = (): void => {
+    this.replayScheduled = false;
+    while (this.holding === 0 && !this.closing && this.held.pending) {
+      if (this.backedUp()) {
+        this.hold(HOLD_OUTPUT);
+        break;
+      }
+      const payload = this.held.take();
+      if (payload !== undefined) this.onFrame(payload);
+      else this.fail(this.held.takeError());
+    }
+    this.account();
+  };
+
+  /** Output waiting is past what a connection may have before its input is held. */
+  private backedUp(): boolean {
+    return (this.out.blocked ? this.out.bytes : this.pendingOwn) > HOLD_OUTPUT_BYTES;
+  }
 
   private onFrame(payload: Uint8Array): void {
     let type: string | undefined;
@@ -149,11 +218,16 @@ export class Connection {
     if (this.closing) return;
     this.out.push(frame, start, end);
     // Output of the current tick is not yet "unsent": only what waits
-    // behind a write the kernel refused counts against the bound.
-    if (this.out.blocked && this.out.bytes > this.ctx.options.maxOutboundBytes) {
-      this.slowConsumer();
+    // behind a write the kernel refused counts against the bounds. The
+    // drain writes it.
+    if (this.out.blocked) {
+      if (this.out.bytes > this.ctx.options.maxOutboundBytes) this.slowConsumer();
+      else this.account();
       return;
     }
+    // A whole buffer is this connection's own (a reply); an event is a
+    // slice of an arena that every subscriber shares.
+    if (start === 0 && end === frame.length) this.pendingOwn += end;
     if (!this.dirty) {
       this.dirty = true;
       this.ctx.markDirty(this);
@@ -175,11 +249,16 @@ export class Connection {
   /** Writes what is queued; called by the server once the reads of a loop turn are done. */
   flush(): void {
     this.dirty = false;
-    if (!this.out.flush(this.socket)) return;
+    this.pendingOwn = 0;
+    const open = this.out.flush(this.socket);
+    this.account();
+    if (!open) return;
     if (this.closing) {
       if (this.out.empty) this.socket.end();
     } else if (this.out.bytes > this.ctx.options.maxOutboundBytes) {
       this.slowConsumer();
+    } else if (!this.backedUp()) {
+      this.release(HOLD_OUTPUT);
     }
   }
 
@@ -188,8 +267,28 @@ export class Connection {
   }
 
   onDrain(): void {
-    if (!this.out.drained(this.socket)) return;
-    if (this.closing && this.out.empty) this.socket.end();
+    const open = this.out.drained(this.socket);
+    this.account();
+    if (!open) return;
+    if (this.closing) {
+      if (this.out.empty) this.socket.end();
+    } else if (!this.backedUp()) {
+      this.release(HOLD_OUTPUT);
+    }
+  }
+
+  /** Dropped by the output budget, as the connection holding the most. */
+  shed(): void {
+    this.fatal(
+      "slow_consumer",
+      "the server's output budget is spent, and this connection holds more unsent output than others",
+    );
+  }
+
+  /** Tells the budget what this connection holds: nothing once it is closing. */
+  private account(): void {
+    const bytes = this.closing ? 0 : (this.out.blocked ? this.out.bytes : 0) + this.held.bytes;
+    if (bytes !== this.accounted) this.ctx.budget.change(this, bytes);
   }
 
   // ----------------------------------------------------------- errors --
@@ -231,6 +330,8 @@ export class Connection {
     if (code === "slow_consumer") this.out.truncateToHead();
     this.out.push(errorFrame(code, message, true, re, ref));
     this.closing = true;
+    this.held.clear();
+    this.account();
     this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
     if (!this.dirty) {
       this.dirty = true;
@@ -244,26 +345,9 @@ export class Connection {
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     this.out.clear();
+    this.held.clear();
+    this.account();
     this.ctx.hub.detach(this, !this.ctx.stopping);
     this.ctx.closed(this);
   }
-}
-
-function errorFrame(
-  code: string,
-  message: string,
-  fatal: boolean,
-  re: string | undefined,
-  ref: Ref | undefined,
-): Uint8Array {
-  // Both may echo what the client sent: clipped, the reply always fits a frame.
-  const frame: Outgoing = {
-    type: "error",
-    code,
-    message: clipText(message, MAX_ERROR_MESSAGE_BYTES),
-    fatal,
-  };
-  if (re !== undefined) frame.re = clipText(re, MAX_ERROR_RE_BYTES);
-  if (ref !== undefined) frame.ref = ref;
-  return encodeMessageFrame(frame);
 }

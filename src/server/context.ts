@@ -3,6 +3,7 @@ import type { HistoryStore } from "./history/store.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { OutputBudget } from "./output-budget.ts";
 
 /** What connections and handlers see of the server. */
 export interface ServerContext {
@@ -10,6 +11,8 @@ export interface ServerContext {
   readonly hub: Hub;
   readonly store: HistoryStore;
   readonly log: Logger;
+  /** Output and held input of all connections together (output-budget.ts). */
+  readonly budget: OutputBudget;
   /** True once `stop()` began: closes then publish no `leave`. */
   readonly stopping: boolean;
   /** Queues a connection whose output is written once the reads of this loop turn are done. */

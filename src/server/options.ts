@@ -31,9 +31,9 @@ export interface ServerOptions {
   requestRate?: number;
   /**
    * Burst of other requests (default max(100, burst, 2 × maxSubscriptions + 16)).
-   * At least 2 × maxSubscriptions + 1: identify, then a subscribe and a
-   * history page for every channel a connection may have, in one burst,
-   * must pass (protocol.md §5 Limits).
+   * Never less than 2 × maxSubscriptions + 1, whatever is asked: identify,
+   * then a subscribe and a history page for every channel a connection may
+   * have, in one burst, must pass (protocol.md §5 Limits).
    */
   requestBurst?: number;
   /** Channel subscriptions per connection (default 100). */
@@ -46,6 +46,11 @@ export interface ServerOptions {
   identifyTimeout?: number;
   /** Unsent bytes a connection may have before `slow_consumer` (default 8 MiB). */
   maxOutboundBytes?: number;
+  /**
+   * Unsent output and held-back requests of all connections together
+   * before the ones holding the most get `slow_consumer` (default 64 MiB).
+   */
+  outputBudgetBytes?: number;
   /** Open connections before new ones get `busy` (default 10000). */
   maxConnections?: number;
   /**
@@ -79,6 +84,7 @@ export interface ResolvedOptions {
   pingTimeoutMs: number;
   identifyTimeoutMs: number;
   maxOutboundBytes: number;
+  outputBudgetBytes: number;
   maxConnections: number;
   maxConnectionsPerAddress: number;
   motd: string | undefined;
@@ -92,6 +98,8 @@ export interface ResolvedOptions {
  * `topics` pages.
  */
 const REQUEST_SLACK = 16;
+
+const MiB = 1024 * 1024;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -110,17 +118,15 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const rate = positive("rate", options.rate, 20);
   const burst = positive("burst", options.burst, 40);
   const maxSubscriptions = Math.floor(positive("maxSubscriptions", options.maxSubscriptions, 100));
-  const requestBurst = positive(
-    "requestBurst",
-    options.requestBurst,
-    Math.max(100, burst, 2 * maxSubscriptions + REQUEST_SLACK),
+  // Never below what the contract's reconnect burst needs, even if asked.
+  const requestBurst = Math.max(
+    positive(
+      "requestBurst",
+      options.requestBurst,
+      Math.max(100, burst, 2 * maxSubscriptions + REQUEST_SLACK),
+    ),
+    2 * maxSubscriptions + 1,
   );
-  if (requestBurst < 2 * maxSubscriptions + 1) {
-    throw new RangeError(
-      `requestBurst ${requestBurst} is below 2 × maxSubscriptions + 1 (${2 * maxSubscriptions + 1}): ` +
-        "a client that subscribes to every channel it may and asks one history page each must not be rate_limited",
-    );
-  }
   return {
     host: options.host ?? "127.0.0.1",
     port,
@@ -137,7 +143,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     pingIntervalMs: positive("pingInterval", options.pingInterval, 30) * 1000,
     pingTimeoutMs: positive("pingTimeout", options.pingTimeout, 10) * 1000,
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,
-    maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * 1024 * 1024),
+    maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * MiB),
+    outputBudgetBytes: positive("outputBudgetBytes", options.outputBudgetBytes, 64 * MiB),
     maxConnections: Math.floor(positive("maxConnections", options.maxConnections, 10_000)),
     maxConnectionsPerAddress: Math.floor(
       positive("maxConnectionsPerAddress", options.maxConnectionsPerAddress, 1024),

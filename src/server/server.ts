@@ -9,6 +9,7 @@ import { SqliteHistoryStore } from "./history/sqlite.ts";
 import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
 import { Hub } from "./hub.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
+import { OutputBudget } from "./output-budget.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -19,6 +20,8 @@ export interface RunningServer {
   /** Sends `shutdown` to every connection, closes them and the history store. */
   stop(): Promise<void>;
   connectionCount(): number;
+  /** Bytes counted against the output budget now: unsent output and held-back requests. */
+  outputBytes(): number;
 }
 
 /** How long `stop()` waits for connections to take their `shutdown` error. */
@@ -44,6 +47,7 @@ class ScalarServer implements ServerContext {
   readonly log;
   stopping = false;
   readonly connections = new Set<Connection>();
+  readonly budget: OutputBudget;
   private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -54,6 +58,7 @@ class ScalarServer implements ServerContext {
   constructor(options: ServerOptions) {
     this.options = resolveOptions(options);
     this.log = this.options.log;
+    this.budget = new OutputBudget(this.options.outputBudgetBytes);
     this.store = openStore(this.options);
     this.hub = new Hub(this.store, this.options.now);
     this.flusher = new Flusher<Connection>({
@@ -87,6 +92,7 @@ class ScalarServer implements ServerContext {
       domain: this.options.domain,
       stop: () => this.stop(),
       connectionCount: () => this.connections.size,
+      outputBytes: () => this.budget.total,
     };
   }
 
@@ -151,7 +157,12 @@ class ScalarServer implements ServerContext {
       if (conn.closing) continue;
       if (!conn.identified && t - conn.openedAt >= identifyTimeoutMs) {
         conn.fatal("timeout", "no identify in time");
-      } else if (conn.partialSince !== 0 && t - conn.partialSince >= identifyTimeoutMs) {
+      } else if (
+        conn.partialSince !== 0 &&
+        // Not while the server holds the input back: the frame cannot come.
+        !conn.inputHeld &&
+        t - conn.partialSince >= identifyTimeoutMs
+      ) {
         conn.fatal("timeout", "a frame was left half-sent");
       } else if (conn.pingSentAt !== 0) {
         if (t - conn.pingSentAt >= pingTimeoutMs) conn.fatal("timeout", "no pong in time");

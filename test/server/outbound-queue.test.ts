@@ -87,6 +87,41 @@ describe("OutboundQueue", () => {
     expect(queue.empty).toBe(true);
   });
 
+  test("while blocked, frames are copied: the queue holds its own bytes, not the arena", () => {
+    const arena = new Uint8Array(64 * 1024).fill(1);
+    const queue = new OutboundQueue();
+    queue.push(arena, 0, 10);
+    const slow = new ThrottledSocket(4);
+    queue.flush(slow);
+    expect(queue.blocked).toBe(true);
+    // Pushed while blocked, then the arena is reused for something else.
+    arena.fill(2, 10, 20);
+    queue.push(arena, 10, 20);
+    arena.fill(9);
+    slow.room = 100;
+    queue.drained(slow);
+    // The short tail and the later frame were copied before the arena changed,
+    // and went out in one write from the queue's own buffer.
+    expect(slow.received).toEqual([...Array(10).fill(1), ...Array(10).fill(2)]);
+    expect(slow.writes).toBe(2);
+  });
+
+  test("closing drops what was queued behind the half-sent tail, even when it joined it", () => {
+    const queue = new OutboundQueue();
+    queue.push(bytes(1, 2, 3, 4));
+    const slow = new ThrottledSocket(1);
+    queue.flush(slow);
+    queue.push(bytes(5, 6));
+    queue.push(bytes(7));
+    expect(queue.bytes).toBe(6);
+    queue.truncateToHead();
+    expect(queue.bytes).toBe(3);
+    queue.push(bytes(0xee));
+    slow.room = 100;
+    queue.drained(slow);
+    expect(slow.received).toEqual([1, 2, 3, 4, 0xee]);
+  });
+
   test("a closed socket discards the queue", () => {
     const queue = new OutboundQueue();
     queue.push(bytes(1));

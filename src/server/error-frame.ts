@@ -1,0 +1,22 @@
+import { encodeMessageFrame, type Outgoing, type Ref } from "../protocol/index.ts";
+import { clipText, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_RE_BYTES } from "./clip.ts";
+
+/** Encodes an `error` reply as a whole frame. */
+export function errorFrame(
+  code: string,
+  message: string,
+  fatal: boolean,
+  re: string | undefined,
+  ref: Ref | undefined,
+): Uint8Array {
+  // Both may echo what the client sent: clipped, the reply always fits a frame.
+  const frame: Outgoing = {
+    type: "error",
+    code,
+    message: clipText(message, MAX_ERROR_MESSAGE_BYTES),
+    fatal,
+  };
+  if (re !== undefined) frame.re = clipText(re, MAX_ERROR_RE_BYTES);
+  if (ref !== undefined) frame.ref = ref;
+  return encodeMessageFrame(frame);
+}
