@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Plugin } from "../bot/api.ts";
 import { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "../bot/loader.ts";
 import { BUILTIN_PLUGINS, isBuiltin } from "../plugins/builtins.ts";
+import type { LoadedConfig } from "./load.ts";
 import { checkPluginOptions, entryLocation } from "./plugin-options.ts";
 import { type ConfigProblem, formatProblem } from "./problems.ts";
 
@@ -75,4 +76,40 @@ function isSchema(value: unknown): value is z.ZodType {
     value !== null &&
     typeof (value as { safeParse?: unknown }).safeParse === "function"
   );
+}
+
+/**
+ * Loads every plugin of a file read by `loadConfig` and returns every
+ * problem found, located: each module that cannot be loaded or exports no
+ * plugin, and each wrong option of every module (built-ins' options were
+ * checked with the file). Starts nothing, runs no `setup`.
+ */
+export async function checkPlugins(loaded: LoadedConfig): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  const source = loaded.source;
+  // `use:` as written (the config has module paths made absolute).
+  const written = (source?.data() as { bots?: { plugins?: { use?: unknown }[] }[] } | undefined)
+    ?.bots;
+  for (const [i, bot] of loaded.config.bots.entries()) {
+    for (const [j, entry] of bot.plugins.entries()) {
+      const where = `bots[${i}].plugins[${j}]`;
+      try {
+        await loadConfiguredPlugin(entry, where);
+      } catch (error) {
+        if (error instanceof PluginOptionsError) problems.push(...error.problems);
+        else if (error instanceof PluginLoadError) {
+          problems.push({
+            code: "plugin_unloadable",
+            file: source?.name ?? loaded.file,
+            line: source?.lineOf(["bots", i, "plugins", j, "use"]),
+            path: error.where,
+            message: error.message.slice(error.where.length + 2),
+            bot: bot.id,
+            plugin: String(written?.[i]?.plugins?.[j]?.use ?? entry.use),
+          });
+        } else throw error;
+      }
+    }
+  }
+  return problems;
 }

@@ -25,6 +25,8 @@ export const PROBLEM_CODES = [
   "shared_state",
   // A bot ID on another domain than the embedded server's.
   "wrong_domain",
+  // A plugin module that cannot be loaded or exports no plugin (found when plugins load).
+  "plugin_unloadable",
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

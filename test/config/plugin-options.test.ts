@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { PluginLoadError } from "../../src/bot/loader.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { checkPluginOptions } from "../../src/config/plugin-options.ts";
-import { loadConfiguredPlugin, PluginOptionsError } from "../../src/config/plugins.ts";
+import {
+  checkPlugins,
+  loadConfiguredPlugin,
+  PluginOptionsError,
+} from "../../src/config/plugins.ts";
 import { folderWith, problems, refusal } from "./helpers.ts";
 
 // The modules live in a temporary folder, outside this package: zod by its path.
@@ -124,5 +128,58 @@ describe("a plugin module's options, checked once it is loaded", () => {
     expect(error).toBeInstanceOf(PluginLoadError);
     expect(error).not.toBeInstanceOf(PluginOptionsError);
     expect(error.message).toBe("bots[0].plugins[0].with.word: expected a greeting word");
+  });
+});
+
+describe("checkPlugins: every plugin problem of a file in one pass", () => {
+  test("modules that do not load or export no plugin, and wrong options of several modules", async () => {
+    const dir = folderWith({
+      "greeter.ts": GREETER,
+      "counter.ts": COUNTER,
+      "empty.ts": "export const nothing = 1;\n",
+      "bots.yaml": `bots:
+  - id: greeter@localhost
+    state: ./data/greeter
+    plugins:
+      - use: ./greeter.ts
+        with: { word: 7 }
+      - use: ./missing.ts
+      - use: echo
+  - id: counter@localhost
+    state: ./data/counter
+    plugins:
+      - use: ./empty.ts
+      - use: ./counter.ts
+        with: { every: week }
+`,
+    });
+    const file = join(dir, "bots.yaml");
+    const found = await checkPlugins(loadConfig(file, {}));
+    expect(found.map((p) => [p.line, p.code, p.path, p.bot, p.plugin])).toEqual([
+      [6, "invalid_value", "bots[0].plugins[0].with.word", "greeter@localhost", "./greeter.ts"],
+      [7, "plugin_unloadable", "bots[0].plugins[1].use", "greeter@localhost", "./missing.ts"],
+      [12, "plugin_unloadable", "bots[1].plugins[0].use", "counter@localhost", "./empty.ts"],
+      [14, "invalid_value", "bots[1].plugins[1].with.every", "counter@localhost", "./counter.ts"],
+    ]);
+    expect(found[1]!.message).toStartWith(`cannot load ${join(dir, "missing.ts")}: `);
+    expect(found[2]!.message).toStartWith(`${join(dir, "empty.ts")} exports no plugin`);
+    expect(found[3]!.message).toBe(
+      'expected one of "hour", "day", got "week" (plugin ./counter.ts of bot counter@localhost)',
+    );
+  });
+
+  test("none for a file whose plugins all load", async () => {
+    const dir = folderWith({
+      "greeter.ts": GREETER,
+      "bots.yaml": `bots:
+  - id: greeter@localhost
+    state: ./data
+    plugins:
+      - use: ./greeter.ts
+        with: { word: hi }
+      - use: echo
+`,
+    });
+    expect(await checkPlugins(loadConfig(join(dir, "bots.yaml"), {}))).toEqual([]);
   });
 });
