@@ -6,9 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROBLEM_CODES, WARNING_CODES } from "../../src/config/index.ts";
 import { checkConfig, formatWarning, loadConfig } from "../../src/config/load.ts";
 import { loadConfiguredPlugin } from "../../src/config/plugins.ts";
-import { PROBLEM_CODES, WARNING_CODES } from "../../src/config/problems.ts";
 import { folderWith, problems } from "./helpers.ts";
 
 const doc = readFileSync(join(import.meta.dir, "../../docs/config.md"), "utf8");
