@@ -1,13 +1,13 @@
 /**
- * scalarbot's public API.
+ * scalarbot's public API: the bot layer.
  *
- * Commonly used: `definePlugin` to write a plugin, `Runner` to run a
- * configuration, `startServer` for a Scalar server in-process.
- * The protocol library is its own entry, `scalarbot/protocol`.
+ * Commonly used: `definePlugin` to write a plugin, `Bot` for a bot in code,
+ * `Runner` to run a configuration, `startServer` for a Scalar server
+ * in-process. Other entries: `scalarbot/plugins` (the built-ins, and this
+ * API again), `scalarbot/client` (a plain Scalar client),
+ * `scalarbot/testing`, `scalarbot/protocol`, `scalarbot/server`.
  */
-
-export * from "./bot/api.ts";
-export { Bot, type BotOptions } from "./bot/bot.ts";
+export * from "./bot/index.ts";
 export { Runner, type RunnerOptions } from "./cli/runner.ts";
 export type { Status } from "./client/status.ts";
 export { type LoadedConfig, loadConfig } from "./config/load.ts";

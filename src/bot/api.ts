@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { definePlugin } from "../src/plugins/api.ts";
+ * import { definePlugin } from "scalarbot/plugins";
  * export default definePlugin({
  *   name: "ping",
  *   setup(bot) {
@@ -37,6 +37,8 @@ export type {
   Middleware,
   NextFunction,
 } from "./composer.ts";
+export type { CooldownSpec } from "./cooldown.ts";
+export { parseDuration, parseSchedule, type Schedule } from "./schedule.ts";
 export type { Store } from "./store.ts";
 
 export type EventKind = "message" | "join" | "leave";

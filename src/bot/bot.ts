@@ -7,8 +7,8 @@
 import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
 import type { SyncItem } from "../client/catch-up.ts";
-import { Client, type ReconnectOptions } from "../client/client.ts";
-import { type Clock, sleep, systemClock } from "../client/clock.ts";
+import { Client } from "../client/client.ts";
+import { type Clock, systemClock, within } from "../client/clock.ts";
 import type { CursorStore } from "../client/cursor-store.ts";
 import { describeCause, RuntimeError } from "../client/errors.ts";
 import type { KeepaliveOptions } from "../client/keepalive.ts";
@@ -35,60 +35,14 @@ import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
 import { type ChainSettings, sameId } from "./composer.ts";
 import { Cooldowns } from "./cooldown.ts";
-import { Dispatcher, describeRunning, type Registration } from "./dispatch.ts";
+import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
 import helpPlugin, { helpOptions } from "./help.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
+import { type BotOptions, clientOptions } from "./options.ts";
 import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
 
-export interface BotOptions {
-  id: string;
-  token?: string;
-  /** Topics to subscribe to and keep a cursor for, as configured (`#general`). */
-  topics: readonly string[];
-  dialer: Dialer;
-  /** `host:port` for status lines before the first connection. */
-  address?: string;
-  cursors: CursorStore;
-  /** On a first start (no cursor): how many past events to replay; 0 starts live. */
-  backlog?: number;
-  /** Dispatch the bot's own messages to handlers that did not say (default false). */
-  ownMessages?: boolean;
-  reconnect?: Partial<ReconnectOptions>;
-  /** Our pings to detect a dead link; off when undefined. */
-  keepalive?: KeepaliveOptions;
-  /** How long a request may wait for its reply before the link counts as broken (ms, default 20 s). */
-  requestTimeout?: number;
-  /** Events a `history` page may return (the server may cap it lower). */
-  historyPage?: number;
-  /** Live events one topic may buffer while it catches up (default 10,000). */
-  maxBuffered?: number;
-  /** A handler running longer than this (ms) is warned about (default 10 s). */
-  slowHandlerAfter?: number;
-  /** How long `stop` waits for running handlers before it abandons them (ms, default 10 s). */
-  stopTimeout?: number;
-  clock?: Clock;
-  random?: () => number;
-  log?: Log;
-  agent?: string;
-  maxBodyBytes?: number;
-  /** Folder that relative plugin paths resolve against (the configuration's). */
-  baseDir?: string;
-  /**
-   * Time for plugins: `every` schedules and command cooldowns (default the
-   * system clock). A test harness passes a `ManualClock` and moves it.
-   */
-  pluginClock?: Clock;
-  /** IDs with admin rights over the bot's commands (`alice` or `alice@localhost`). */
-  admins?: readonly string[];
-  /** The text that starts a command (default `!`). */
-  commandPrefix?: string;
-  /**
-   * Plugin stores by plugin name. Default: a table in the cursors' database
-   * when it is a `SqliteCursorStore`, else in memory.
-   */
-  stores?: StoreFactory;
-}
+export type { BotOptions } from "./options.ts";
 
 const silentLog: Log = { info() {}, warn() {}, error() {} };
 
@@ -152,22 +106,8 @@ export class Bot implements BotApi {
       this.checkpointFailed(error, topics),
     );
     this.client = new Client({
-      id: options.id,
-      ...(options.token === undefined ? {} : { token: options.token }),
-      topics: options.topics,
-      dialer: options.dialer,
-      ...(options.address === undefined ? {} : { address: options.address }),
-      cursors: options.cursors,
-      backlog: options.backlog ?? 0,
-      ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
-      ...(options.keepalive === undefined ? {} : { keepalive: options.keepalive }),
-      ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
-      ...(options.historyPage === undefined ? {} : { historyPage: options.historyPage }),
-      ...(options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered }),
+      ...clientOptions(options),
       clock: this.runtimeClock,
-      ...(options.random === undefined ? {} : { random: options.random }),
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
-      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
       onItem: (topic, item, tracked) => this.onItem(topic, item, tracked),
       onStatus: (status) => this.onStatus(status),
       onError: (error) => this.report(error),
@@ -416,7 +356,7 @@ export class Bot implements BotApi {
     // No schedule fires from now on; runs in progress are awaited below.
     const timers = Promise.all(this.hosts.map((h) => h.stopTimers()));
     const limit = this.options.stopTimeout ?? 10_000;
-    const finished = await this.within(limit, async () => {
+    const finished = await within(this.runtimeClock, limit, async () => {
       await this.client.stop(() => this.idle());
       await timers;
       await this.idle();
@@ -425,7 +365,7 @@ export class Bot implements BotApi {
     this.dispatcher.close();
     this.client.dropConnection("the bot is stopping");
     for (const hook of this.stopHooks) {
-      await this.within(limit, () => this.runHook(hook, "a stop hook"));
+      await within(this.runtimeClock, limit, () => this.runHook(hook, "a stop hook"));
     }
     for (const host of this.hosts) host.release();
     this.options.cursors.close();
@@ -433,28 +373,10 @@ export class Bot implements BotApi {
     this.dispatchStatus({ type: "stopped" });
   }
 
-  /** Runs `work` for at most `ms`; says whether it finished. */
-  private async within(ms: number, work: () => Promise<void>): Promise<boolean> {
-    let timer: unknown;
-    const timeout = new Promise<false>((resolve) => {
-      timer = this.runtimeClock.setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([work().then(() => true as const), timeout]);
-    } finally {
-      this.runtimeClock.clearTimeout(timer);
-    }
-  }
-
   private reportAbandoned(limit: number): void {
-    const running = this.dispatcher.inFlight();
-    const what =
-      running.length === 0
-        ? "the connection did not close"
-        : running.map((r) => `plugin ${r.plugin} handling ${describeRunning(r)}`).join("; ");
     this.report(
       new RuntimeError(
-        `${this.id}: stopped after ${Math.round(limit / 1000)} s without waiting further for: ${what} (its cursor stays before that event, so it is handled again on the next start)`,
+        `${this.id}: stopped after ${Math.round(limit / 1000)} s without waiting further for: ${describeAbandoned(this.dispatcher.inFlight())} (its cursor stays before that event, so it is handled again on the next start)`,
       ),
     );
   }

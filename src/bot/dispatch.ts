@@ -227,6 +227,12 @@ export class Dispatcher {
   }
 }
 
+/** What a stop that could not wait gave up on. */
+export function describeAbandoned(running: readonly Running[]): string {
+  if (running.length === 0) return "the connection to close";
+  return running.map((r) => `plugin ${r.plugin} handling ${describeRunning(r)}`).join("; ");
+}
+
 /** `message at #general@localhost seq 12`. */
 export function describeRunning(run: Running): string {
   if (run.topic === undefined) return run.event;

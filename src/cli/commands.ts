@@ -1,11 +1,12 @@
 /**
- * The runtime's commands: `run`, `validate`, `schema`, `send`, `tail`.
- * Usage errors (bad flags, an invalid configuration) print one line per
- * problem and exit with status 2.
+ * The `scalar` command's bot-side subcommands: `run`, `validate`, `schema`,
+ * `send`, `tail`. Usage errors (bad flags, an invalid configuration) print
+ * one line per problem and exit with status 2.
  *
  * Only the flags are defined here; what a command does is loaded when it
- * runs (cli-actions.ts), so `scalar server` does not pay for the runtime,
- * the configuration schema and their dependencies in memory.
+ * runs (one module a command: run.ts, validate.ts, send.ts, tail.ts), so
+ * `scalar server` does not pay for the bots, the configuration schema and
+ * their dependencies in memory.
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { parseId, parseName } from "../protocol/index.ts";
@@ -58,7 +59,7 @@ export function registerRuntimeCommands(program: Command): void {
     .description("run the bots of a configuration file until SIGINT/SIGTERM")
     .argument("<config>", "configuration file (YAML)")
     .action(async (path: string) => {
-      const { runConfig } = await import("./actions.ts");
+      const { runConfig } = await import("./run.ts");
       await runConfig(path);
     });
 
@@ -67,7 +68,7 @@ export function registerRuntimeCommands(program: Command): void {
     .description("check a configuration file and its plugins without starting anything")
     .argument("<config>", "configuration file (YAML)")
     .action(async (path: string) => {
-      const { validateConfig } = await import("./actions.ts");
+      const { validateConfig } = await import("./validate.ts");
       await validateConfig(path);
     });
 
@@ -87,7 +88,7 @@ export function registerRuntimeCommands(program: Command): void {
       .argument("<topic>", "where to send (#channel or an ID)", topicArg)
       .argument("<text>", "the message"),
   ).action(async (topic: string, text: string, flags: ClientFlags) => {
-    const { sendOnce } = await import("./actions.ts");
+    const { sendOnce } = await import("./send.ts");
     await sendOnce(flags, topic, text);
   });
 
@@ -105,7 +106,7 @@ export function registerRuntimeCommands(program: Command): void {
         topicArg(v),
       ]),
   ).action(async (topics: string[], flags: ClientFlags & { last?: number }) => {
-    const { tail } = await import("./actions.ts");
+    const { tail } = await import("./tail.ts");
     await tail(flags, topics);
   });
 }

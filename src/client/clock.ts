@@ -30,6 +30,23 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/** Runs `work` for at most `ms`; says whether it finished in time (it is not cancelled). */
+export async function within(
+  clock: Clock,
+  ms: number,
+  work: () => Promise<void>,
+): Promise<boolean> {
+  let timer: unknown;
+  const timeout = new Promise<false>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work().then(() => true as const), timeout]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
 /** A clock for tests: time moves only when `advance` is called. */
 export class ManualClock implements Clock {
   private time: number;

@@ -1,5 +1,5 @@
-import type { Plugin } from "../bot/api.ts";
-import help, { helpOptions } from "../bot/help.ts";
+import type { Plugin } from "../bot/index.ts";
+import { helpPlugin as help, helpOptions } from "../bot/index.ts";
 import echo, { echoOptions } from "./echo.ts";
 import logger, { loggerOptions } from "./logger.ts";
 import responders, { respondersOptions } from "./responders.ts";

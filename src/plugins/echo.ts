@@ -6,7 +6,7 @@
  * `!help`); any other word is matched as written.
  */
 import { z } from "zod";
-import { definePlugin } from "../bot/api.ts";
+import { definePlugin } from "../bot/index.ts";
 
 export const echoOptions = z
   .object({

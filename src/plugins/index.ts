@@ -4,7 +4,8 @@
  * plugin file needs one import: `definePlugin`, its types and `z` for an
  * options schema).
  */
-export * from "../bot/api.ts";
+export { z } from "zod";
+export * from "../bot/index.ts";
 export { BUILTIN_PLUGINS, type BuiltinName, isBuiltin } from "./builtins.ts";
 export { default as echo, echoOptions } from "./echo.ts";
 export { default as logger, JsonlLog, loggerOptions } from "./logger.ts";

@@ -18,8 +18,7 @@
  * messages of others only.
  */
 import { z } from "zod";
-import { definePlugin } from "../bot/api.ts";
-import type { CooldownSpec } from "../bot/cooldown.ts";
+import { type CooldownSpec, definePlugin } from "../bot/index.ts";
 import { checkTemplate, parsePattern, render } from "./template.ts";
 
 const cooldownSchema = z.union(

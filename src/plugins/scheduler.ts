@@ -16,8 +16,7 @@
  * ```
  */
 import { z } from "zod";
-import { definePlugin } from "../bot/api.ts";
-import { parseSchedule } from "../bot/schedule.ts";
+import { definePlugin, parseSchedule } from "../bot/index.ts";
 
 const announcementSchema = z
   .object({

@@ -1,0 +1,68 @@
+/**
+ * `scalar tail`: follows topics on a plain client, gap-free across
+ * reconnects and server restarts, one readable line an event.
+ */
+import { Client } from "../client/client.ts";
+import { describeCause } from "../client/errors.ts";
+import { describeStatus } from "../client/status.ts";
+import { tcpDialer } from "../client/tcp-transport.ts";
+import { type EventFrame, shortName } from "../protocol/index.ts";
+import type { ClientFlags } from "./commands.ts";
+import { clockTime } from "./runner.ts";
+
+/** One readable line for an event. */
+export function formatTailLine(
+  event: Pick<EventFrame, "topic" | "from" | "kind" | "body"> & { at: Date },
+  domain: string,
+): string {
+  const time = clockTime(event.at);
+  const topic = shortName(event.topic, domain);
+  const from = shortName(event.from, domain);
+  if (event.kind === "join") return `${time} ${topic} * ${from} joined`;
+  if (event.kind === "leave") return `${time} ${topic} * ${from} left`;
+  return `${time} ${topic} <${from}> ${event.body ?? ""}`;
+}
+
+export async function tail(
+  flags: ClientFlags & { last?: number },
+  topics: string[],
+): Promise<void> {
+  const token = flags.token ?? process.env.SCALAR_TOKEN;
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  const client: Client = new Client({
+    id: flags.as ?? `tail-${process.pid}`,
+    ...(token === undefined ? {} : { token }),
+    topics,
+    dialer: tcpDialer(flags.host, flags.port),
+    address: `${flags.host}:${flags.port}`,
+    backlog: flags.last ?? 0,
+    reconnect: { initial: 250, max: 5000 },
+    keepalive: { interval: 30_000, timeout: 10_000 },
+    onError: (error) => process.stderr.write(`${describeCause(error)}\n`),
+    onStatus: (status) => {
+      process.stderr.write(`${clockTime()} ${describeStatus(status)}\n`);
+      if (status.type === "gave_up") process.exit(1);
+    },
+    onItem: (_topic, item) => {
+      const domain = client.domain ?? "";
+      if (item.type === "event") {
+        write(formatTailLine({ ...item.event, at: item.event.at.toDate() }, domain));
+      } else if (item.type === "gap") {
+        write(
+          `${clockTime()} ${shortName(item.topic, domain)} -- seq ${item.from}..${item.to} missing (${item.reason})`,
+        );
+      } else if (item.type === "reset") {
+        write(
+          `${clockTime()} ${shortName(item.topic, domain)} -- numbering restarted after seq ${item.lastSeq}`,
+        );
+      }
+    },
+  });
+  client.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => client.stop().then(resolve, resolve);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  process.exit(0);
+}
