@@ -7,7 +7,6 @@
  */
 import { resolve } from "node:path";
 import { isValidDomain, parseName } from "../protocol/index.ts";
-import { resolveOptions } from "../server/options.ts";
 import type { ConfigProblem, ConfigWarning } from "./problems.ts";
 import type { ConfigSource } from "./source.ts";
 
@@ -18,12 +17,13 @@ interface RawBot {
   topics: unknown[];
 }
 
-let defaultSubscriptions: number | undefined;
-/** Of a server with default limits: the embedded one, and likely the one `server: { host, port }` names. */
-function subscriptionLimit(): number {
-  defaultSubscriptions ??= resolveOptions({ log: { log() {} } }).maxSubscriptions;
-  return defaultSubscriptions;
-}
+/**
+ * `limits.subscriptions` of a server with default options (the embedded
+ * one, and likely the one `server: { host, port }` names). The server's own
+ * default is in src/server/options.ts, a layer config does not import;
+ * test/config/checks.test.ts keeps the two equal.
+ */
+export const DEFAULT_SUBSCRIPTIONS = 100;
 
 /**
  * The ID as the server will see it: completed with `domain`, or (on a
@@ -137,7 +137,7 @@ export function crossChecks(
         .filter((t): t is string => typeof t === "string" && t.startsWith("#"))
         .map((t) => t.toLowerCase()),
     );
-    const limit = subscriptionLimit();
+    const limit = DEFAULT_SUBSCRIPTIONS;
     if (channels.size <= limit) continue;
     const server = embedded === undefined ? "a server with default limits" : "the embedded server";
     warnings.push({

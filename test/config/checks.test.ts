@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_SUBSCRIPTIONS } from "../../src/config/checks.ts";
 import { ConfigError, formatWarning, loadConfig } from "../../src/config/load.ts";
+import { resolveOptions } from "../../src/server/options.ts";
 import { folderWith } from "./helpers.ts";
 
 /** The lines loading `text` from a real file is refused with (the path as given). */
@@ -119,6 +121,10 @@ bots:
 
 describe("more topics than a default server allows is a warning, returned beside the config", () => {
   const topics = (n: number) => Array.from({ length: n }, (_, i) => `"#t${i}"`).join(", ");
+
+  test("the limit is the server's default", () => {
+    expect(DEFAULT_SUBSCRIPTIONS).toBe(resolveOptions({ log: { log() {} } }).maxSubscriptions);
+  });
 
   test("101 channels: one warning naming the limit", () => {
     const dir = folderWith({
