@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { resolve as resolvePath } from "node:path";
 import type { SyncItem } from "../client/catch-up.ts";
 import { Client } from "../client/client.ts";
-import { type Clock, systemClock, within } from "../client/clock.ts";
+import { type Clock, describeDuration, systemClock, within } from "../client/clock.ts";
 import type { CursorStore } from "../client/cursor-store.ts";
 import { describeCause, RuntimeError } from "../client/errors.ts";
 import type { KeepaliveOptions } from "../client/keepalive.ts";
@@ -376,7 +376,7 @@ export class Bot implements BotApi {
   private reportAbandoned(limit: number): void {
     this.report(
       new RuntimeError(
-        `${this.id}: stopped after ${Math.round(limit / 1000)} s without waiting further for: ${describeAbandoned(this.dispatcher.inFlight())} (its cursor stays before that event, so it is handled again on the next start)`,
+        `${this.id}: stopped after ${describeDuration(limit)} without waiting further for: ${describeAbandoned(this.dispatcher.inFlight())} (its cursor stays before that event, so it is handled again on the next start)`,
       ),
     );
   }

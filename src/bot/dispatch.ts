@@ -1,5 +1,5 @@
 import type { SyncItem } from "../client/catch-up.ts";
-import type { Clock } from "../client/clock.ts";
+import { type Clock, describeDuration } from "../client/clock.ts";
 import type { Status } from "../client/status.ts";
 import type { EventFrame, SentReply } from "../protocol/index.ts";
 import {
@@ -113,7 +113,7 @@ export class Dispatcher {
           if (r.name !== "event" && r.name !== item.event.kind) continue;
           if (ctx.replayed && !r.options.replayed) continue;
           if (ctx.own && !(r.options.own ?? this.options.ownMessages)) continue;
-          await this.invoke(r, ctx, topic, seq);
+          await this.invoke(r, ctx, topic, seq, item.event.kind);
         }
         if (tracked && generation === this.generation) checkpoints.advance(topic, seq, item.epoch);
         return;
@@ -168,6 +168,8 @@ export class Dispatcher {
     ctx: EventContext | HandlerContexts["gap" | "reset" | "status"],
     topic?: string,
     seq?: number,
+    /** What is being handled, for messages (the event's kind; else the registration's name). */
+    what: string = r.name,
   ): Promise<void> {
     let result: unknown;
     try {
@@ -182,7 +184,7 @@ export class Dispatcher {
     const token = {};
     this.running.set(token, {
       plugin: r.plugin,
-      event: r.name,
+      event: what,
       topic,
       seq,
       since: this.options.clock.now(),
@@ -219,7 +221,7 @@ export class Dispatcher {
         if (now - run.since < limit || this.warned.has(run)) continue;
         this.warned.add(run);
         this.options.log.warn(
-          `${this.options.id()}: plugin ${run.plugin} has been handling ${describeRunning(run)} for ${Math.round((now - run.since) / 1000)} s; ${run.topic ?? "its topic"} waits for it`,
+          `${this.options.id()}: plugin ${run.plugin} has been handling ${describeRunning(run)} for ${describeDuration(now - run.since)}; ${run.topic ?? "its topic"} waits for it`,
         );
       }
       if (this.running.size > 0) this.armWatchdog();

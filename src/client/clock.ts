@@ -30,6 +30,11 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/** `250 ms`, `20 s`: a duration for messages. */
+export function describeDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 /** Runs `work` for at most `ms`; says whether it finished in time (it is not cancelled). */
 export async function within(
   clock: Clock,

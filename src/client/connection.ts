@@ -11,7 +11,7 @@ import {
   type ServerFrame,
   type WithRef,
 } from "../protocol/index.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, describeDuration } from "./clock.ts";
 import { ConnectionClosedError, RequestError } from "./errors.ts";
 import { Keepalive, type KeepaliveOptions } from "./keepalive.ts";
 import type { Dialer, Transport } from "./transport.ts";
@@ -209,7 +209,7 @@ export class Connection {
         if (this.pending[0] !== oldest) return this.armDeadline();
         this.fail(
           new ConnectionClosedError(
-            `no reply to ${oldest.type} within ${Math.round(timeout / 1000)} s: the server is stuck`,
+            `no reply to ${oldest.type} within ${describeDuration(timeout)}: the server is stuck`,
           ),
         );
       },

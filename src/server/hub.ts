@@ -1,51 +1,115 @@
-import type { NameKind } from "../protocol/index.ts";
+import { type NameKind, type Ref, ScalarError } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
+import { newEpoch } from "./history/epoch.ts";
 import type { HistoryStore } from "./history/store.ts";
+import { KnownIds } from "./known-ids.ts";
+import type { Logger } from "./log.ts";
 import { Topic } from "./topic.ts";
-import { type EventFields, encodeEventFrame } from "./wire.ts";
+import { type EventFields, encodeEventFrame, encodeSentFrame } from "./wire.ts";
 
-export interface Published {
-  seq: number;
-  at: number;
+export interface HubOptions {
+  now: () => number;
+  log: Logger;
+  /** IDs known without connecting (token mode: those with a token). */
+  registered?: (id: string) => boolean;
+}
+
+/** An event numbered and queued for a batching store, published once stored. */
+interface Staged {
+  topic: Topic;
+  buffer: Uint8Array;
+  start: number;
+  end: number;
+  /** The topic's counters before it, to roll back to if the write fails. */
+  seqBefore: number;
+  atBefore: number;
+  sender: Connection | undefined;
+  sent: Uint8Array | undefined;
+  ref: Ref | undefined;
 }
 
 /**
  * Topics and fan-out. Each event is encoded once into one frame; every
  * subscriber's queue gets that same buffer, and history keeps its payload.
+ *
+ * With a store that writes at once (memory, none) an event is published as
+ * it is made. With a batching store (sqlite) events are staged, stored in
+ * one transaction by `settle()` (before output is written, or when a reply
+ * must wait for them), and published only then: a `sent` means stored. If
+ * the write fails nothing of the batch is published, the senders get
+ * `internal`, and the counters go back, so the seqs nobody saw are given
+ * again and none is ever given twice.
  */
 export class Hub {
   readonly topics = new Map<string, Topic>();
   /** Events published since start: the server's measure of load. */
   published = 0;
+  private readonly batching: boolean;
+  private staged: Staged[] = [];
+  private settleScheduled = false;
+  private settling = false;
+  private readonly known: KnownIds;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly settleLater = () => {
+    this.settleScheduled = false;
+    this.settle();
+  };
 
   constructor(
     private readonly store: HistoryStore,
-    private readonly now: () => number,
-  ) {}
+    options: HubOptions,
+  ) {
+    this.now = options.now;
+    this.log = options.log;
+    this.batching = store.commit !== undefined;
+    this.known = new KnownIds(undefined, options.registered);
+  }
 
-  /** The topic of a full name, created on first use with its counters from history. */
+  /**
+   * The topic of a full name, created on first use with its counters and
+   * epoch from history; a topic history has nothing of starts a new epoch.
+   */
   topic(name: string, kind: NameKind): Topic {
     let topic = this.topics.get(name);
     if (topic === undefined) {
       const latest = this.store.latest(name);
-      topic = new Topic(name, kind, latest?.seq ?? 0, latest?.at ?? 0);
+      const inbox = kind === "id" && !this.known.has(name);
+      topic =
+        latest === undefined
+          ? new Topic(name, kind, newEpoch(), 0, 0, inbox)
+          : new Topic(name, kind, latest.epoch, latest.seq, latest.at, inbox);
       this.topics.set(name, topic);
     }
     return topic;
   }
 
+  /** An ID identified: its own topic, whose inbox becomes ordinary history. */
+  identified(id: string): Topic {
+    this.known.add(id);
+    // DMs still being stored go to the inbox they were sent to, then it is claimed.
+    if ((this.topics.get(id)?.staged ?? 0) > 0) this.settle();
+    const topic = this.topic(id, "id");
+    topic.inbox = false;
+    this.store.claim?.(id);
+    return topic;
+  }
+
   /**
-   * Stamps, encodes, stores and delivers one event.
+   * Stamps, encodes, stores and delivers one event. With a `sender` (a
+   * `message`), its `sent` reply goes out before any subscriber gets the
+   * event; a store failure is then its `internal` error. A join or leave
+   * that cannot be stored is logged and not published.
    *
-   * @param beforeDelivery runs after the event is stamped and before any
-   *   subscriber gets it (the sender's `sent` reply goes first).
-   * @throws ScalarError `too_large`; nothing is published then.
+   * @throws ScalarError `too_large`, or `internal` for a sender when the
+   *   store fails at once; nothing is published then.
    */
   publish(
     topic: Topic,
     event: Omit<EventFields, "topic" | "seq" | "at">,
-    beforeDelivery?: (published: Published) => void,
-  ): Published {
+    sender?: Connection,
+    ref?: Ref,
+  ): void {
     const now = this.now();
     const at = now > topic.at ? now : topic.at;
     const seq = topic.seq + 1;
@@ -54,25 +118,106 @@ export class Hub {
     fields.seq = seq;
     fields.at = at;
     const { buffer, start, end } = encodeEventFrame(fields);
+    const payload = buffer.subarray(start + 2, end);
+    try {
+      this.store.append(topic, seq, at, event.kind === "message", payload);
+    } catch (error) {
+      this.storeFailed(error, topic.name, 1);
+      if (sender !== undefined) throw notStored(topic.name);
+      return;
+    }
+    if (this.batching) {
+      this.staged.push({
+        topic,
+        buffer,
+        start,
+        end,
+        seqBefore: topic.seq,
+        atBefore: topic.at,
+        sender,
+        sent: sender === undefined ? undefined : encodeSentFrame(topic.name, seq, at, ref),
+        ref,
+      });
+      topic.seq = seq;
+      topic.at = at;
+      topic.staged++;
+      if (sender !== undefined) sender.unsettled++;
+      if (!this.settleScheduled) {
+        this.settleScheduled = true;
+        setImmediate(this.settleLater);
+      }
+      return;
+    }
     topic.seq = seq;
     topic.at = at;
     this.published++;
-    this.store.append(
-      topic.name,
-      seq,
-      at,
-      event.kind === "message",
-      buffer.subarray(start + 2, end),
-    );
-    const published = { seq, at };
-    beforeDelivery?.(published);
+    sender?.send(encodeSentFrame(topic.name, seq, at, ref));
     for (const subscriber of topic.subscribers) subscriber.send(buffer, start, end);
-    return published;
   }
 
-  /** Forgets a topic that has no subscribers and never had an event. */
+  /**
+   * Stores the staged events and publishes them, in the order they were
+   * made; on a failed write rolls them all back. A no-op without a batching
+   * store, or when called again from inside (a delivery that closes a
+   * connection).
+   */
+  settle(): void {
+    if (!this.batching || this.settling) return;
+    this.settling = true;
+    const batch = this.staged;
+    this.staged = [];
+    try {
+      try {
+        this.store.commit!();
+      } catch (error) {
+        this.rollBack(batch, error);
+        return;
+      }
+      for (const e of batch) {
+        e.topic.staged--;
+        this.published++;
+        if (e.sender !== undefined) {
+          e.sender.unsettled--;
+          e.sender.send(e.sent!);
+        }
+        for (const subscriber of e.topic.subscribers) subscriber.send(e.buffer, e.start, e.end);
+      }
+      for (const e of batch) this.release(e.topic);
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  private rollBack(batch: Staged[], error: unknown): void {
+    this.storeFailed(error, batch[0]?.topic.name, batch.length);
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const e = batch[i]!;
+      e.topic.seq = e.seqBefore;
+      e.topic.at = e.atBefore;
+      e.topic.staged--;
+    }
+    for (const e of batch) {
+      if (e.sender !== undefined) {
+        e.sender.unsettled--;
+        const failure = notStored(e.topic.name);
+        failure.re = "message";
+        failure.ref = e.ref;
+        e.sender.fail(failure);
+      }
+      this.release(e.topic);
+    }
+  }
+
+  private storeFailed(error: unknown, topic: string | undefined, events: number): void {
+    this.log.log("error", "history_write_failed", { topic, events, error: String(error) });
+  }
+
+  /**
+   * Forgets a topic nobody receives and with nothing waiting to be stored;
+   * what history retains keeps its counters and epoch.
+   */
   release(topic: Topic): void {
-    if (topic.subscribers.size === 0 && topic.seq === 0 && topic.members.size === 0) {
+    if (topic.subscribers.size === 0 && topic.members.size === 0 && topic.staged === 0) {
       this.topics.delete(topic.name);
     }
   }
@@ -98,4 +243,11 @@ export class Hub {
     }
     connection.automatic.length = 0;
   }
+}
+
+function notStored(topic: string): ScalarError {
+  return new ScalarError(
+    "internal",
+    `${topic}: the event could not be stored, so it was not published`,
+  );
 }

@@ -4,12 +4,21 @@
  */
 export { hashToken, loadTokens, parseTokens, type TokenTable } from "./auth.ts";
 export { MemoryHistoryStore } from "./history/memory.ts";
+export {
+  DEFAULT_RETENTION,
+  type PoolLimits,
+  type PoolName,
+  type RetentionLimits,
+  type RetentionOptions,
+} from "./history/limits.ts";
+export type { RetentionStats } from "./history/retention.ts";
 export { SqliteHistoryStore } from "./history/sqlite.ts";
 export {
   type HistoryStore,
   NoHistoryStore,
   type Page,
   type Selection,
+  type TopicRef,
   type TopicState,
 } from "./history/store.ts";
 export {

@@ -1,5 +1,6 @@
 import { isValidDomain, parseId } from "../protocol/index.ts";
 import { loadTokens, type TokenTable } from "./auth.ts";
+import { type RetentionLimits, type RetentionOptions, resolveRetention } from "./history/limits.ts";
 import type { HistoryStore } from "./history/store.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 
@@ -19,6 +20,12 @@ export interface ServerOptions {
   history?: HistoryStore | "memory" | "none" | `sqlite:${string}`;
   /** Events kept per topic by the built-in stores (default 10000). */
   historyLimit?: number;
+  /**
+   * How much the built-in stores keep, per topic and in total, for
+   * messages, presence and the inboxes of IDs that have not connected
+   * (defaults in history/limits.ts and docs/server.md).
+   */
+  retention?: RetentionOptions;
   /** IDs with admin rights (short or full form). */
   admins?: string[];
   /** Token mode: a tokens file path or an `id -> "sha256:hex"` map (see auth.ts). Absent: open mode. */
@@ -73,6 +80,7 @@ export interface ResolvedOptions {
   domain: string;
   history: ServerOptions["history"] & {};
   historyLimit: number;
+  retention: RetentionLimits;
   admins: Set<string>;
   tokens: TokenTable | undefined;
   rate: number;
@@ -133,6 +141,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     domain,
     history: options.history ?? "memory",
     historyLimit: Math.floor(positive("historyLimit", options.historyLimit, 10_000)),
+    retention: resolveRetention(options.retention, options.historyLimit),
     admins: new Set((options.admins ?? []).map((id) => parseId(id, domain).full)),
     tokens: options.tokens === undefined ? undefined : loadTokens(options.tokens, domain),
     rate,

@@ -1,12 +1,15 @@
 import type { NameKind } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
+import type { TopicRef } from "./history/store.ts";
 
 /**
  * A topic's live state: who receives its events and its counters. Channels
  * also count subscribed connections per ID, for presence (`join` when an
- * ID's first connection subscribes, `leave` when its last one goes).
+ * ID's first connection subscribes, `leave` when its last one goes). The
+ * hub forgets a topic nobody receives; what history retains of it keeps
+ * its counters and epoch until then.
  */
-export class Topic {
+export class Topic implements TopicRef {
   /** Connections receiving this topic's events. */
   readonly subscribers = new Set<Connection>();
   /** Presence: ID -> number of its connections subscribed (channels only). */
@@ -15,12 +18,18 @@ export class Topic {
   seq: number;
   /** `at` of the latest event, ms: the next one is never earlier. */
   at: number;
+  /** Events numbered but not yet stored and published (a batching store). */
+  staged = 0;
 
   constructor(
     readonly name: string,
     readonly kind: NameKind,
+    /** The sequence space `seq` counts in (protocol.md §5 Epochs). */
+    readonly epoch: string,
     seq = 0,
     at = 0,
+    /** An ID topic whose ID has not connected: DMs to it go to the inbox pool. */
+    public inbox = false,
   ) {
     this.seq = seq;
     this.at = at;

@@ -29,6 +29,8 @@ const T0 = new DateTime(1700000000);
 const JOIN_AT = new DateTime(1700000003.25);
 const SENT_AT = new DateTime(1700000007.512);
 const PING_AT = new DateTime(1700000060.125);
+/** An epoch as the server makes them: its start in base 36, random bits, a counter. */
+const EPOCH = "lp0lm1ts-Yk3vQ8mZ1rTb-4";
 
 const joinEvent = {
   type: "event",
@@ -70,7 +72,13 @@ const EXAMPLES: { name: string; side: Side; message: Outgoing }[] = [
   {
     name: "subscribed",
     side: "server",
-    message: { type: "subscribed", topic: "#general@example.com", seq: 41, ref: 2 },
+    message: {
+      type: "subscribed",
+      topic: "#general@example.com",
+      seq: 41,
+      epoch: EPOCH,
+      ref: 2,
+    },
   },
   { name: "event-join", side: "server", message: joinEvent },
   {
@@ -96,6 +104,7 @@ const EXAMPLES: { name: string; side: Side; message: Outgoing }[] = [
       type: "backlog",
       topic: "#general@example.com",
       available: true,
+      epoch: EPOCH,
       events: [
         {
           type: "event",

@@ -187,7 +187,7 @@ describe("topics", () => {
   });
 
   test("a long list is cut to fit one frame", async () => {
-    const s = await pool.start({ maxSubscriptions: 1000, requestBurst: 1000 });
+    const s = await pool.start({ maxSubscriptions: 1000 });
     const c = await pool.client(s, "many");
     const long = "c".repeat(60);
     for (let i = 0; i < 300; i++)

@@ -26,6 +26,7 @@ describe("subscribe and presence", () => {
       type: "subscribed",
       topic: "#new@example.com",
       seq: 0,
+      epoch: expect.any(String),
       ref: "s",
     });
     const join = await a.nextEvent();

@@ -31,14 +31,26 @@ export function handleHistory(
   if (name.kind === "id" && name.full !== conn.id) {
     throw new ScalarError("forbidden", `only ${name.full} reads its history`);
   }
-  const message: Outgoing = { type: "backlog", topic: name.full, available: true, more: false };
-  if (ref !== undefined) message.ref = ref;
-  const { store } = ctx;
+  const { store, hub } = ctx;
   if (!store.keeps(name.full)) {
-    message.available = false;
+    const message: Outgoing = { type: "backlog", topic: name.full, available: false, more: false };
+    if (ref !== undefined) message.ref = ref;
     conn.send(frameOf(encodeWithRawArray(message, "events", [])));
     return;
   }
+  // The epoch the stored events count in: the topic's, which a topic not
+  // known yet gets now (and keeps if it is subscribed to before it is let go).
+  const topic = hub.topic(name.full, name.kind);
+  const { epoch } = topic;
+  hub.release(topic);
+  const message: Outgoing = {
+    type: "backlog",
+    topic: name.full,
+    available: true,
+    epoch,
+    more: false,
+  };
+  if (ref !== undefined) message.ref = ref;
   const envelope = encodeWithRawArray(message, "events", []).length + ARRAY_HEAD_GROWTH;
   const limit = Math.min(request.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
   const page = store.select(name.full, selectionOf(request), limit, MAX_PAYLOAD - envelope);

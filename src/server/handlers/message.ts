@@ -1,7 +1,6 @@
 import { type MessageRequest, type Ref, ScalarError } from "../../protocol/index.ts";
 import type { Connection } from "../connection.ts";
 import type { ServerContext } from "../context.ts";
-import { encodeSentFrame } from "../wire.ts";
 import { resolveTopic } from "./names.ts";
 
 export function handleMessage(
@@ -28,6 +27,7 @@ export function handleMessage(
     throw new ScalarError("not_subscribed", `subscribe to ${name.full} to publish there`);
   }
   try {
+    // `sent` goes out before the sender's own copy of the event.
     hub.publish(
       topic,
       {
@@ -37,11 +37,12 @@ export function handleMessage(
         contentType: request.content_type,
         data: request.data,
       },
-      // `sent` goes out before the sender's own copy of the event.
-      ({ seq, at }) => conn.send(encodeSentFrame(topic.name, seq, at, ref)),
+      conn,
+      ref,
     );
-  } catch (error) {
+  } finally {
+    // A direct message to an ID not connected, or an admin's to an empty
+    // channel: nothing keeps the topic but what history retains.
     hub.release(topic);
-    throw error;
   }
 }

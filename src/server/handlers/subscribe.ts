@@ -6,7 +6,23 @@ import {
 } from "../../protocol/index.ts";
 import type { Connection } from "../connection.ts";
 import type { ServerContext } from "../context.ts";
+import type { Hub } from "../hub.ts";
+import type { Topic } from "../topic.ts";
 import { resolveTopic } from "./names.ts";
+
+/**
+ * Events of `name` still waiting to be stored are published first: they
+ * must neither count in `subscribed.seq` nor reach a new subscriber before
+ * its reply. (Settling may let the topic go, so it is looked up after.)
+ */
+function settleFirst(hub: Hub, name: string): void {
+  const staged = hub.topics.get(name)?.staged ?? 0;
+  if (staged > 0) hub.settle();
+}
+
+function subscribed(topic: Topic, conn: Connection, ref: Ref | undefined): void {
+  conn.reply({ type: "subscribed", topic: topic.name, seq: topic.seq, epoch: topic.epoch }, ref);
+}
 
 export function handleSubscribe(
   ctx: ServerContext,
@@ -16,20 +32,18 @@ export function handleSubscribe(
 ): void {
   const name = resolveTopic(ctx, request.topic);
   const { hub } = ctx;
+  settleFirst(hub, name.full);
   if (name.kind !== "channel") {
     // The own ID topic and the wall are automatic: subscribing again just replies.
     if (name.kind === "id" && name.full !== conn.id) {
       throw new ScalarError("forbidden", `${name.full} is another ID's topic`);
     }
-    conn.reply(
-      { type: "subscribed", topic: name.full, seq: hub.topic(name.full, name.kind).seq },
-      ref,
-    );
+    subscribed(hub.topic(name.full, name.kind), conn, ref);
     return;
   }
   const topic = hub.topic(name.full, "channel");
   if (conn.channels.has(topic)) {
-    conn.reply({ type: "subscribed", topic: name.full, seq: topic.seq }, ref);
+    subscribed(topic, conn, ref);
     return;
   }
   if (conn.channels.size >= ctx.options.maxSubscriptions) {
@@ -42,7 +56,7 @@ export function handleSubscribe(
   // The reply is queued before the join (and any later event) can be.
   conn.channels.add(topic);
   topic.subscribers.add(conn);
-  conn.reply({ type: "subscribed", topic: name.full, seq: topic.seq }, ref);
+  subscribed(topic, conn, ref);
   if (topic.addMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "join" });
 }
 

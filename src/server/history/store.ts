@@ -1,7 +1,8 @@
 /**
- * Where events are kept for `history` replies. A store keeps each event's
- * encoded payload exactly as it was pushed, so a `backlog` splices the same
- * bytes every live recipient got.
+ * Where events are kept for `history` replies: the store interface and the
+ * store that keeps nothing. A store keeps each event's encoded payload
+ * exactly as it was pushed, so a `backlog` splices the same bytes every
+ * live recipient got.
  */
 
 /** Which events of a topic a `history` request selects (protocol.md §5). */
@@ -18,31 +19,58 @@ export interface Page {
   more: boolean;
 }
 
-/** The last event a topic had: its seq and `at` (ms). */
+/** The last event a topic had: its seq, `at` (ms) and the epoch they count in. */
 export interface TopicState {
   seq: number;
   at: number;
+  epoch: string;
 }
 
+/** What a store is told of the topic an event belongs to. */
+export interface TopicRef {
+  /** Full name. */
+  readonly name: string;
+  /** The topic's sequence space (protocol.md §5 Epochs), kept with its counters. */
+  readonly epoch: string;
+  /**
+   * True for an ID topic whose ID has not connected: its messages count
+   * against the small inbox bounds (limits.ts) until the ID connects.
+   */
+  readonly inbox: boolean;
+}
+
+/**
+ * Where events are kept for `history`. A store decides what it retains; a
+ * topic of which nothing is retained is forgotten, counters and epoch
+ * included, and its numbering starts again (in a new epoch) at its next
+ * event.
+ */
 export interface HistoryStore {
   /** True when history of `topic` is kept (else `backlog.available` is false). */
   keeps(topic: string): boolean;
-  /** Records an event; `message` is false for join/leave events. */
-  append(topic: string, seq: number, at: number, message: boolean, payload: Uint8Array): void;
+  /**
+   * Records an event; `message` is false for join/leave events. A store
+   * without `commit` writes it at once and throws if it cannot (the event
+   * is then not published).
+   */
+  append(topic: TopicRef, seq: number, at: number, message: boolean, payload: Uint8Array): void;
   /**
    * The first events of a selection, in ascending seq: at most `limit`, and
    * payloads totalling at most `byteBudget` bytes (at least one event when
    * the selection is not empty and the first fits the budget).
    */
   select(topic: string, selection: Selection, limit: number, byteBudget: number): Page;
-  /** The latest seq and `at` of a topic, which survive retention (and restarts, if persistent). */
+  /** The latest seq, `at` and epoch of a topic while anything of it is retained. */
   latest(topic: string): TopicState | undefined;
+  /** The ID of this ID topic connected: what its inbox holds becomes ordinary history. */
+  claim?(topic: string): void;
   /** Channels (`#…`) that have retained `message` events. */
   channelsWithMessages(): Iterable<string>;
   /**
-   * Makes every append so far durable, for stores that batch writes. The
-   * server calls it before it writes the replies of a read, so a `sent`
-   * never reaches a client before its event is stored.
+   * For stores that batch writes: makes every append since the last commit
+   * durable, all or nothing, and throws if it cannot (those appends are
+   * then dropped). The server publishes a batch's events, and acknowledges
+   * its messages, only once this returned.
    */
   commit?(): void;
   close(): void;
