@@ -2,8 +2,8 @@ import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import { isValidDomain, parseId } from "../protocol/index.ts";
 import { loadTokens } from "./auth.ts";
-import { DEFAULT_RETENTION as KEPT } from "./history/limits.ts";
 import { singleCoreEnvironment } from "./engine.ts";
+import { registerHashTokenCommand } from "./hash-token-command.ts";
 import { jsonLogger } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import { startServer } from "./server.ts";
@@ -14,11 +14,6 @@ interface ServerFlags {
   domain: string;
   history: ServerOptions["history"];
   historyLimit?: number;
-  historyTotal?: number;
-  historyBytes?: number;
-  presenceLimit?: number;
-  inboxLimit?: number;
-  inboxTotal?: number;
   admin: string[];
   tokens?: string;
   rate?: number;
@@ -26,6 +21,10 @@ interface ServerFlags {
   pingInterval?: number;
   pingTimeout?: number;
   maxSubscriptions?: number;
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  maxOutbound?: number;
+  outputBudget?: number;
   motd?: string;
   verbose?: boolean;
   engineTuning: boolean;
@@ -39,6 +38,10 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
     }
     return n;
   };
+}
+
+function mebibytes(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : n * 1024 * 1024;
 }
 
 function positiveNumber(value: string): number {
@@ -112,39 +115,30 @@ export function registerServerCommand(program: Command): void {
     .option("--port <port>", "TCP port (0 takes a free one)", integer(0, 65535), 7667)
     .option("--domain <domain>", "the server's domain", domainArg, "localhost")
     .option("--history <store>", "memory | none | sqlite:PATH", historyArg, "memory")
-    .option("--history-limit <n>", "messages kept per topic (default 10000)", integer(1))
-    .option(
-      "--history-total <n>",
-      `messages kept across all topics (default ${KEPT.messages.totalEvents})`,
-      integer(1),
-    )
-    .option(
-      "--history-bytes <n>",
-      `payload bytes of messages kept across all topics (default ${KEPT.messages.totalBytes})`,
-      integer(16382),
-    )
-    .option(
-      "--presence-limit <n>",
-      `join/leave events kept per channel (default ${KEPT.presence.topicEvents})`,
-      integer(1),
-    )
-    .option(
-      "--inbox-limit <n>",
-      `DMs kept per ID that has not connected (default ${KEPT.inbox.topicEvents})`,
-      integer(1),
-    )
-    .option(
-      "--inbox-total <n>",
-      `DMs kept for all IDs that have not connected (default ${KEPT.inbox.totalEvents})`,
-      integer(1),
-    )
+    .option("--history-limit <n>", "events kept per topic (default 10000)", integer(1))
     .option("--admin <id>", "an admin ID (repeatable)", adminArg, [])
-    .option("--tokens <file>", "token mode: lines `ID sha256:HEX`", tokensArg)
+    .option("--tokens <file>", "token mode: lines `ID HASH` (see `scalar hash-token`)", tokensArg)
     .option("--rate <n>", "messages a second per connection", positiveNumber)
     .option("--burst <n>", "message burst per connection", positiveNumber)
     .option("--ping-interval <s>", "seconds of silence before a ping", positiveNumber)
     .option("--ping-timeout <s>", "seconds to wait for the pong", positiveNumber)
     .option("--max-subscriptions <n>", "channel subscriptions per connection", integer(1))
+    .option("--max-connections <n>", "open connections in all (default 10000)", integer(1))
+    .option(
+      "--max-connections-per-address <n>",
+      "open connections from one address, an IPv6 /64 (default 1024)",
+      integer(1),
+    )
+    .option(
+      "--max-outbound <MiB>",
+      "unsent output one connection may have before slow_consumer (default 8)",
+      integer(1),
+    )
+    .option(
+      "--output-budget <MiB>",
+      "unsent output and held requests of all connections; past it the largest are dropped (default 64)",
+      integer(1),
+    )
     .option("--motd <text>", "message of the day")
     .option("--verbose", "log more (debug lines)")
     .option("--no-engine-tuning", "keep JavaScriptCore's defaults on a single core")
@@ -156,11 +150,6 @@ export function registerServerCommand(program: Command): void {
         domain: flags.domain,
         history: flags.history,
         historyLimit: flags.historyLimit,
-        retention: {
-          messages: { totalEvents: flags.historyTotal, totalBytes: flags.historyBytes },
-          presence: { topicEvents: flags.presenceLimit },
-          inbox: { topicEvents: flags.inboxLimit, totalEvents: flags.inboxTotal },
-        },
         admins: flags.admin,
         tokens: flags.tokens,
         rate: flags.rate,
@@ -168,6 +157,10 @@ export function registerServerCommand(program: Command): void {
         pingInterval: flags.pingInterval,
         pingTimeout: flags.pingTimeout,
         maxSubscriptions: flags.maxSubscriptions,
+        maxConnections: flags.maxConnections,
+        maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
+        maxOutboundBytes: mebibytes(flags.maxOutbound),
+        outputBudgetBytes: mebibytes(flags.outputBudget),
         motd: flags.motd,
         log: jsonLogger({ verbose: flags.verbose ?? false }),
       };
@@ -183,4 +176,5 @@ export function registerServerCommand(program: Command): void {
       process.on("SIGTERM", stop);
       process.stdout.write(`listening on ${server.host}:${server.port}\n`);
     });
+  registerHashTokenCommand(program);
 }

@@ -1,3 +1,4 @@
+import type { Authenticator } from "./authenticator.ts";
 import type { Connection } from "./connection.ts";
 import type { HistoryStore } from "./history/store.ts";
 import type { Hub } from "./hub.ts";
@@ -13,6 +14,8 @@ export interface ServerContext {
   readonly log: Logger;
   /** Output and held input of all connections together (output-budget.ts). */
   readonly budget: OutputBudget;
+  /** Token checks, in token mode. */
+  readonly auth: Authenticator | undefined;
   /** True once `stop()` began: closes then publish no `leave`. */
   readonly stopping: boolean;
   /** Queues a connection whose output is written once the reads of this loop turn are done. */

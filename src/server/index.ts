@@ -2,7 +2,14 @@
  * The Scalar v1 server: `startServer` runs one in this process; the
  * `scalar server` command (cli.ts) wraps it.
  */
-export { hashToken, loadTokens, parseTokens, type TokenTable } from "./auth.ts";
+export {
+  hashToken,
+  loadTokens,
+  makeTokenHash,
+  parseTokens,
+  type TokenHash,
+  type TokenTable,
+} from "./auth.ts";
 export { MemoryHistoryStore } from "./history/memory.ts";
 export {
   DEFAULT_RETENTION,

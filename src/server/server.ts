@@ -1,6 +1,7 @@
 import type { TCPSocketListener } from "bun";
 import { DateTime } from "../protocol/index.ts";
 import { ConnectionsPerAddress } from "./addresses.ts";
+import { Authenticator } from "./authenticator.ts";
 import { Connection, type ServerSocket } from "./connection.ts";
 import type { ServerContext } from "./context.ts";
 import { Flusher } from "./flusher.ts";
@@ -10,6 +11,7 @@ import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
 import { Hub } from "./hub.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { OutputBudget } from "./output-budget.ts";
+import { startupWarnings } from "./warnings.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -28,12 +30,14 @@ export interface RunningServer {
 const STOP_GRACE_MS = 2000;
 
 function openStore(options: ResolvedOptions): HistoryStore {
-  const { history, retention } = options;
+  const { history, historyLimit } = options;
   if (typeof history !== "string") return history;
-  if (history === "memory") return new MemoryHistoryStore(retention);
+  if (history === "memory") return new MemoryHistoryStore(historyLimit);
   if (history === "none") return new NoHistoryStore();
   if (history.startsWith("sqlite:") && history.length > "sqlite:".length) {
-    return new SqliteHistoryStore(history.slice("sqlite:".length), retention);
+    return new SqliteHistoryStore(history.slice("sqlite:".length), historyLimit, (error) =>
+      options.log.log("error", "history_write_failed", { error: String(error) }),
+    );
   }
   throw new RangeError(`history must be "memory", "none" or "sqlite:PATH", not ${history}`);
 }
@@ -46,6 +50,7 @@ class ScalarServer implements ServerContext {
   stopping = false;
   readonly connections = new Set<Connection>();
   readonly budget: OutputBudget;
+  readonly auth: Authenticator | undefined;
   private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -57,18 +62,20 @@ class ScalarServer implements ServerContext {
     this.options = resolveOptions(options);
     this.log = this.options.log;
     this.budget = new OutputBudget(this.options.outputBudgetBytes);
+    const { tokens: table } = this.options;
+    this.auth = table === undefined ? undefined : new Authenticator(table, this.options.now);
     this.store = openStore(this.options);
-    const { now, log, tokens } = this.options;
-    this.hub = new Hub(this.store, { now, log, registered: (id) => tokens?.has(id) ?? false });
+    this.hub = new Hub(this.store, this.options.now);
     this.flusher = new Flusher<Connection>({
-      // Staged events are stored and published before output is written.
-      beforeWrite: () => this.hub.settle(),
+      beforeWrite: () => this.commitHistory(),
       published: () => this.hub.published,
     });
   }
 
   listen(): RunningServer {
     const { host, port } = this.options;
+    for (const { event, fields } of startupWarnings(this.options))
+      this.log.log("warn", event, fields);
     this.listener = Bun.listen<Connection | undefined>({
       hostname: host,
       port,
@@ -119,6 +126,19 @@ class ScalarServer implements ServerContext {
     this.flusher.add(connection);
   }
 
+  /**
+   * Stores the events read so far before any reply about them leaves: an
+   * acknowledged message is in history. A store that cannot write is logged;
+   * live delivery goes on.
+   */
+  private commitHistory(): void {
+    try {
+      this.store.commit?.();
+    } catch (error) {
+      this.log.log("error", "history_write_failed", { error: String(error) });
+    }
+  }
+
   closed(connection: Connection): void {
     this.connections.delete(connection);
     this.perAddress.close(connection.addressKey);
@@ -140,6 +160,7 @@ class ScalarServer implements ServerContext {
   private sweep(): void {
     const { pingIntervalMs, pingTimeoutMs, identifyTimeoutMs, now } = this.options;
     const t = now();
+    this.auth?.prune();
     for (const conn of this.connections) {
       if (conn.closing) continue;
       if (!conn.identified && t - conn.openedAt >= identifyTimeoutMs) {
@@ -178,7 +199,6 @@ class ScalarServer implements ServerContext {
       for (const conn of this.connections) conn.socket.terminate();
     }
     this.listener?.stop(true);
-    this.hub.settle();
     this.store.close();
     this.log.log("info", "stopped", {});
   }

@@ -1,6 +1,6 @@
 /**
  * A token bucket: `rate` tokens a second, holding at most `burst`. Refills
- * from the injected clock when a token is taken, so an idle connection costs
+ * from the injected clock when it is looked at, so an idle connection costs
  * nothing.
  */
 export class TokenBucket {
@@ -18,12 +18,28 @@ export class TokenBucket {
 
   /** Takes `count` tokens (one by default); false, taking none, when fewer are left. */
   take(count = 1): boolean {
+    this.refill();
+    if (this.tokens < count) return false;
+    this.tokens -= count;
+    return true;
+  }
+
+  /** True when `take(count)` would succeed (nothing is taken). */
+  has(count = 1): boolean {
+    this.refill();
+    return this.tokens >= count;
+  }
+
+  /** True when the bucket has filled up again. */
+  get full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
     const now = this.now();
     const elapsed = now - this.last;
     this.last = now;
     if (elapsed > 0) this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
-    if (this.tokens < count) return false;
-    this.tokens -= count;
-    return true;
   }
 }

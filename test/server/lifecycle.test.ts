@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashToken } from "../../src/server/index.ts";
+import { hashToken, makeTokenHash } from "../../src/server/index.ts";
 import { captureLogger, type Frame, ServerPool, TestClient } from "./client.ts";
 
 const pool = new ServerPool();
@@ -60,7 +60,7 @@ describe("token mode", () => {
     const file = join(dir, "tokens");
     writeFileSync(
       file,
-      `# tokens\nboss sha256:${hex("s3cret")}\nuser@example.com  sha256:${hex("pw")}\n`,
+      `# tokens\nboss ${await makeTokenHash("s3cret")}\nuser@example.com  sha256:${hex("pw")}\n`,
     );
     const s = await pool.start({ tokens: file, admins: ["boss"] });
     const c = await pool.client(s);
@@ -70,7 +70,8 @@ describe("token mode", () => {
     expect(await c.request({ type: "identify", id: "boss", token: "wrong" })).toMatchObject({
       code: "auth_failed",
     });
-    expect(await c.request({ type: "identify", id: "nobody", token: "pw" })).toMatchObject({
+    const other = await pool.client(s);
+    expect(await other.request({ type: "identify", id: "nobody", token: "pw" })).toMatchObject({
       code: "auth_failed",
     });
     expect(
