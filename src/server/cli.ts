@@ -4,6 +4,7 @@ import { isValidDomain, parseId } from "../protocol/index.ts";
 import { loadTokens } from "./auth.ts";
 import { singleCoreEnvironment } from "./engine.ts";
 import { registerHashTokenCommand } from "./hash-token-command.ts";
+import { DEFAULT_RETENTION as KEPT } from "./history/limits.ts";
 import { jsonLogger } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import { startServer } from "./server.ts";
@@ -14,6 +15,11 @@ interface ServerFlags {
   domain: string;
   history: ServerOptions["history"];
   historyLimit?: number;
+  historyTotal?: number;
+  historyBytes?: number;
+  presenceLimit?: number;
+  inboxLimit?: number;
+  inboxTotal?: number;
   admin: string[];
   tokens?: string;
   rate?: number;
@@ -115,7 +121,32 @@ export function registerServerCommand(program: Command): void {
     .option("--port <port>", "TCP port (0 takes a free one)", integer(0, 65535), 7667)
     .option("--domain <domain>", "the server's domain", domainArg, "localhost")
     .option("--history <store>", "memory | none | sqlite:PATH", historyArg, "memory")
-    .option("--history-limit <n>", "events kept per topic (default 10000)", integer(1))
+    .option("--history-limit <n>", "messages kept per topic (default 10000)", integer(1))
+    .option(
+      "--history-total <n>",
+      `messages kept across all topics (default ${KEPT.messages.totalEvents})`,
+      integer(1),
+    )
+    .option(
+      "--history-bytes <n>",
+      `payload bytes of messages kept across all topics (default ${KEPT.messages.totalBytes})`,
+      integer(16382),
+    )
+    .option(
+      "--presence-limit <n>",
+      `join/leave events kept per channel (default ${KEPT.presence.topicEvents})`,
+      integer(1),
+    )
+    .option(
+      "--inbox-limit <n>",
+      `DMs kept per ID that has not connected (default ${KEPT.inbox.topicEvents})`,
+      integer(1),
+    )
+    .option(
+      "--inbox-total <n>",
+      `DMs kept for all IDs that have not connected (default ${KEPT.inbox.totalEvents})`,
+      integer(1),
+    )
     .option("--admin <id>", "an admin ID (repeatable)", adminArg, [])
     .option("--tokens <file>", "token mode: lines `ID HASH` (see `scalar hash-token`)", tokensArg)
     .option("--rate <n>", "messages a second per connection", positiveNumber)
@@ -150,6 +181,11 @@ export function registerServerCommand(program: Command): void {
         domain: flags.domain,
         history: flags.history,
         historyLimit: flags.historyLimit,
+        retention: {
+          messages: { totalEvents: flags.historyTotal, totalBytes: flags.historyBytes },
+          presence: { topicEvents: flags.presenceLimit },
+          inbox: { topicEvents: flags.inboxLimit, totalEvents: flags.inboxTotal },
+        },
         admins: flags.admin,
         tokens: flags.tokens,
         rate: flags.rate,

@@ -67,6 +67,8 @@ export class Connection {
   closing = false;
   /** Queued in the server's dirty list. */
   dirty = false;
+  /** Its messages numbered but not yet stored: their `sent` replies are still to come. */
+  unsettled = 0;
   /** Bytes counted in the server's output budget (set by the budget). */
   accounted = 0;
   /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
@@ -201,6 +203,9 @@ export class Connection {
       if (!this.identified && type !== "identify" && type !== "ping") {
         throw new ScalarError("not_identified", `${type}: identify first`);
       }
+      // Replies leave in order: one to a request after a message still
+      // being stored waits for that message's `sent` (messages queue behind it).
+      if (this.unsettled > 0 && type !== "message") this.ctx.hub.settle();
       dispatch(this.ctx, this, parseRequest(envelope), ref);
     } catch (error) {
       if (error instanceof ScalarError) {
@@ -297,6 +302,7 @@ export class Connection {
 
   /** Answers a failed request; fatal codes close the connection. */
   fail(error: unknown): void {
+    if (this.unsettled > 0) this.ctx.hub.settle();
     if (!(error instanceof ScalarError)) {
       this.ctx.log.log("error", "internal", { conn: this.serial, error });
       error = new ScalarError("internal", "internal server error");
@@ -323,6 +329,7 @@ export class Connection {
    */
   fatal(code: ScalarError["code"], message: string, re?: string, ref?: Ref): void {
     if (this.closing) return;
+    if (this.unsettled > 0) this.ctx.hub.settle();
     this.ctx.log.log(code === "shutdown" ? "debug" : "info", "fatal", {
       conn: this.serial,
       id: this.id,

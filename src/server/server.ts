@@ -30,14 +30,12 @@ export interface RunningServer {
 const STOP_GRACE_MS = 2000;
 
 function openStore(options: ResolvedOptions): HistoryStore {
-  const { history, historyLimit } = options;
+  const { history, retention } = options;
   if (typeof history !== "string") return history;
-  if (history === "memory") return new MemoryHistoryStore(historyLimit);
+  if (history === "memory") return new MemoryHistoryStore(retention);
   if (history === "none") return new NoHistoryStore();
   if (history.startsWith("sqlite:") && history.length > "sqlite:".length) {
-    return new SqliteHistoryStore(history.slice("sqlite:".length), historyLimit, (error) =>
-      options.log.log("error", "history_write_failed", { error: String(error) }),
-    );
+    return new SqliteHistoryStore(history.slice("sqlite:".length), retention);
   }
   throw new RangeError(`history must be "memory", "none" or "sqlite:PATH", not ${history}`);
 }
@@ -65,9 +63,11 @@ class ScalarServer implements ServerContext {
     const { tokens: table } = this.options;
     this.auth = table === undefined ? undefined : new Authenticator(table, this.options.now);
     this.store = openStore(this.options);
-    this.hub = new Hub(this.store, this.options.now);
+    const { now, log, tokens } = this.options;
+    this.hub = new Hub(this.store, { now, log, registered: (id) => tokens?.has(id) ?? false });
     this.flusher = new Flusher<Connection>({
-      beforeWrite: () => this.commitHistory(),
+      // Staged events are stored and published before output is written.
+      beforeWrite: () => this.hub.settle(),
       published: () => this.hub.published,
     });
   }
@@ -124,19 +124,6 @@ class ScalarServer implements ServerContext {
 
   markDirty(connection: Connection): void {
     this.flusher.add(connection);
-  }
-
-  /**
-   * Stores the events read so far before any reply about them leaves: an
-   * acknowledged message is in history. A store that cannot write is logged;
-   * live delivery goes on.
-   */
-  private commitHistory(): void {
-    try {
-      this.store.commit?.();
-    } catch (error) {
-      this.log.log("error", "history_write_failed", { error: String(error) });
-    }
   }
 
   closed(connection: Connection): void {
@@ -199,6 +186,7 @@ class ScalarServer implements ServerContext {
       for (const conn of this.connections) conn.socket.terminate();
     }
     this.listener?.stop(true);
+    this.hub.settle();
     this.store.close();
     this.log.log("info", "stopped", {});
   }

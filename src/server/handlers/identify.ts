@@ -105,7 +105,7 @@ function welcome(
   const { options, hub } = ctx;
   conn.id = id;
   conn.admin = options.admins.has(id);
-  const own = hub.topic(id, "id");
+  const own = hub.identified(id);
   const wall = hub.topic(wallTopic(options.domain), "reserved");
   own.subscribers.add(conn);
   wall.subscribers.add(conn);
