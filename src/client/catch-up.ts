@@ -35,6 +35,8 @@ class Superseded extends Error {}
 
 /** Live events a topic may hold back while it catches up, before the link is dropped. */
 export const DEFAULT_MAX_BUFFERED = 10_000;
+/** …and their bodies' bytes (an event's own fields count 256 more). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 export interface TopicSyncOptions {
   /** On a first start (no cursor): how many past events to replay; 0 starts live. */
@@ -43,6 +45,7 @@ export interface TopicSyncOptions {
   /** A fill failed or the live buffer overflowed: the connection must be dropped. */
   fault(error: unknown): void;
   maxBuffered?: number;
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -64,6 +67,7 @@ export interface TopicSyncOptions {
 export class TopicSync {
   private filling = false;
   private buffer: EventFrame[] = [];
+  private bufferedBytes = 0;
   private generation = 0;
   private source: HistorySource | undefined;
   private overflowed = false;
@@ -92,6 +96,7 @@ export class TopicSync {
     this.source = source;
     this.filling = true;
     this.buffer = [];
+    this.bufferedBytes = 0;
     this.overflowed = false;
   }
 
@@ -101,6 +106,7 @@ export class TopicSync {
     this.source = undefined;
     this.filling = false;
     this.buffer = [];
+    this.bufferedBytes = 0;
   }
 
   /**
@@ -153,11 +159,7 @@ export class TopicSync {
   live(event: EventFrame): void {
     if (this.overflowed) return;
     if (this.filling || this.delivered === undefined) {
-      if (this.buffer.length >= (this.options.maxBuffered ?? DEFAULT_MAX_BUFFERED)) {
-        this.overflow();
-        return;
-      }
-      this.buffer.push(event);
+      this.hold(event);
       return;
     }
     if (event.seq <= this.delivered) return;
@@ -167,23 +169,34 @@ export class TopicSync {
     }
     // A gap in the live stream: fill it from history, buffering meanwhile.
     this.filling = true;
-    this.buffer.push(event);
+    this.hold(event);
     const generation = this.generation;
     this.drainBuffer(generation).catch((error) => {
       if (!(error instanceof Superseded)) this.options.fault(error);
     });
   }
 
-  private overflow(): void {
+  /** Buffers a live event while history is read; past the bounds the link must go. */
+  private hold(event: EventFrame): void {
     const max = this.options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
-    this.overflowed = true;
-    this.buffer = [];
-    this.generation++;
-    this.options.fault(
-      new Error(
-        `more than ${max} live events of ${this.topic} arrived while catching up; reconnecting to read them from history`,
-      ),
-    );
+    const maxBytes = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    const bytes = 256 + (event.body?.length ?? 0) + (event.data?.length ?? 0);
+    if (this.buffer.length >= max || this.bufferedBytes + bytes > maxBytes) {
+      const what =
+        this.buffer.length >= max ? `${max} live events` : `${maxBytes} bytes of live events`;
+      this.overflowed = true;
+      this.buffer = [];
+      this.bufferedBytes = 0;
+      this.generation++;
+      this.options.fault(
+        new Error(
+          `more than ${what} of ${this.topic} arrived while catching up; reconnecting to read them from history`,
+        ),
+      );
+      return;
+    }
+    this.buffer.push(event);
+    this.bufferedBytes += bytes;
   }
 
   private accept(event: EventFrame, replayed: boolean): void {
@@ -201,6 +214,7 @@ export class TopicSync {
     while (this.buffer.length > 0) {
       if (generation !== this.generation) throw new Superseded();
       const event = this.buffer.shift()!;
+      this.bufferedBytes -= 256 + (event.body?.length ?? 0) + (event.data?.length ?? 0);
       const delivered = this.delivered!;
       if (event.seq <= delivered) continue;
       if (event.seq > delivered + 1) {
