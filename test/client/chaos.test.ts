@@ -5,7 +5,7 @@
  * once.
  *
  * CI runs a short version; the long one (as in docs/benchmarks.md):
- *   CHAOS_MESSAGES=10000 bun test test/runtime/chaos.test.ts
+ *   CHAOS_MESSAGES=10000 bun test test/client/chaos.test.ts
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
