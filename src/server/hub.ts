@@ -1,4 +1,5 @@
 import { type NameKind, type Ref, ScalarError } from "../protocol/index.ts";
+import { ChannelDirectory } from "./channel-directory.ts";
 import type { Connection } from "./connection.ts";
 import { newEpoch } from "./history/epoch.ts";
 import type { HistoryStore } from "./history/store.ts";
@@ -42,6 +43,10 @@ interface Staged {
  */
 export class Hub {
   readonly topics = new Map<string, Topic>();
+  /** The channels `topics` lists, kept sorted (channel-directory.ts). */
+  readonly channels = new ChannelDirectory();
+  /** False for a store that does not report its channels: publishing tells the directory. */
+  private readonly watched: boolean;
   /** Events published since start: the server's measure of load. */
   published = 0;
   private readonly batching: boolean;
@@ -64,6 +69,9 @@ export class Hub {
     this.log = options.log;
     this.batching = store.commit !== undefined;
     this.known = new KnownIds(undefined, options.registered);
+    for (const name of store.channelsWithMessages()) this.channels.messages(name, true);
+    this.watched = store.watchChannels !== undefined;
+    store.watchChannels?.(this.channels.messages);
   }
 
   /**
@@ -79,6 +87,7 @@ export class Hub {
         latest === undefined
           ? new Topic(name, kind, newEpoch(), 0, 0, inbox)
           : new Topic(name, kind, latest.epoch, latest.seq, latest.at, inbox);
+      if (kind === "channel") topic.onMembers = this.channels.subscribers;
       this.topics.set(name, topic);
     }
     return topic;
@@ -125,6 +134,9 @@ export class Hub {
       this.storeFailed(error, topic.name, 1);
       if (sender !== undefined) throw notStored(topic.name);
       return;
+    }
+    if (!this.watched && event.kind === "message" && topic.kind === "channel") {
+      if (this.store.keeps(topic.name)) this.channels.messages(topic.name, true);
     }
     if (this.batching) {
       this.staged.push({

@@ -20,6 +20,8 @@ export class Topic implements TopicRef {
   at: number;
   /** Events numbered but not yet stored and published (a batching store). */
   staged = 0;
+  /** Told when a channel gets its first subscribed ID or loses its last (the channel directory). */
+  onMembers: ((channel: string, present: boolean) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -39,6 +41,7 @@ export class Topic implements TopicRef {
   addMember(id: string): boolean {
     const count = this.members.get(id) ?? 0;
     this.members.set(id, count + 1);
+    if (count === 0 && this.members.size === 1) this.onMembers?.(this.name, true);
     return count === 0;
   }
 
@@ -47,6 +50,7 @@ export class Topic implements TopicRef {
     const count = this.members.get(id) ?? 0;
     if (count <= 1) {
       this.members.delete(id);
+      if (count === 1 && this.members.size === 0) this.onMembers?.(this.name, false);
       return count === 1;
     }
     this.members.set(id, count - 1);

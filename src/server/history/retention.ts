@@ -124,6 +124,8 @@ export class Retention {
   readonly topics = new Map<string, TopicLog>();
   /** Channels with retained `message` events, kept as they change. */
   readonly channels = new Set<string>();
+  /** Told when a channel gets its first retained message or loses its last. */
+  onChannel: ((channel: string, hasMessages: boolean) => void) | undefined;
   private readonly pools: Record<PoolName, Pool>;
 
   constructor(
@@ -170,7 +172,10 @@ export class Retention {
     let lane: Lane;
     if (message) {
       lane = log.messages ??= this.newLane(log, true, log.inbox ? "inbox" : "messages");
-      if (lane.count === 0 && name.startsWith("#")) this.channels.add(name);
+      if (lane.count === 0 && name.startsWith("#") && !this.channels.has(name)) {
+        this.channels.add(name);
+        this.onChannel?.(name, true);
+      }
     } else {
       lane = log.presence ??= this.newLane(log, false, "presence");
     }
@@ -253,7 +258,9 @@ export class Retention {
     this.hooks.evicted?.(log, lane.message, seq);
     if (lane.count > 0) return;
     if (lane.message) {
-      if (log.name.startsWith("#")) this.channels.delete(log.name);
+      if (log.name.startsWith("#") && this.channels.delete(log.name)) {
+        this.onChannel?.(log.name, false);
+      }
       if (mayRelease) log.messages = undefined;
     } else if (mayRelease) {
       log.presence = undefined;
@@ -274,7 +281,7 @@ export class Retention {
     }
     log.messages = undefined;
     log.presence = undefined;
-    this.channels.delete(log.name);
+    if (this.channels.delete(log.name)) this.onChannel?.(log.name, false);
     this.topics.delete(log.name);
     this.hooks.released?.(log);
   }

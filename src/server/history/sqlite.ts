@@ -312,6 +312,10 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.retention.channels;
   }
 
+  watchChannels(listener: (channel: string, hasMessages: boolean) => void): void {
+    this.retention.onChannel = listener;
+  }
+
   /** What is retained now: topics, and events and payload bytes per pool. */
   stats(): RetentionStats {
     return this.retention.stats();

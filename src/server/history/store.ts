@@ -67,6 +67,13 @@ export interface HistoryStore {
   /** Channels (`#…`) that have retained `message` events. */
   channelsWithMessages(): Iterable<string>;
   /**
+   * Tells `listener` whenever a channel gets its first retained `message`
+   * event or loses its last, so the server's `topics` list follows without
+   * scanning. A store without it: the server reads `channelsWithMessages`
+   * once and adds the channels messages are published to.
+   */
+  watchChannels?(listener: (channel: string, hasMessages: boolean) => void): void;
+  /**
    * For stores that batch writes: makes every append since the last commit
    * durable, all or nothing, and throws if it cannot (those appends are
    * then dropped). The server publishes a batch's events, and acknowledges
@@ -90,6 +97,9 @@ export class NoHistoryStore implements HistoryStore {
   }
   channelsWithMessages(): Iterable<string> {
     return [];
+  }
+  watchChannels(): void {
+    // Nothing is ever retained: no channel to report.
   }
   close(): void {}
 }
