@@ -64,7 +64,7 @@ describe("topics from the channel directory", () => {
     const inner = new MemoryHistoryStore();
     // Everything but watchChannels.
     const store: HistoryStore = {
-      keeps: (t) => inner.keeps(t),
+      keeps: () => inner.keeps(),
       append: (...args) => inner.append(...args),
       select: (...args) => inner.select(...args),
       latest: (t) => inner.latest(t),
