@@ -15,6 +15,8 @@ export interface FaultyFs {
   fs: LogFs;
   /** Lines still to fail: each takes `partial` of its bytes, then ENOSPC. */
   fullFor: number;
+  /** When set, only lines it picks fail (and count down `fullFor`). */
+  fullWhen: ((line: string) => boolean) | undefined;
   /** Bytes a failing line gets before ENOSPC: a fraction of it, or all but `-n` bytes when negative. */
   partial: number;
   /** ftruncate calls still to fail. */
@@ -30,6 +32,7 @@ export interface FaultyFs {
 export function faultyFs(): FaultyFs {
   const faulty: FaultyFs = {
     fullFor: 0,
+    fullWhen: undefined,
     partial: 0.5,
     truncateFails: 0,
     fsyncFails: 0,
@@ -39,7 +42,8 @@ export function faultyFs(): FaultyFs {
       ...fs,
       writeSync: ((fd: number, buffer: Uint8Array, at?: number | null) => {
         const offset = at ?? 0;
-        if (faulty.fullFor > 0) {
+        const full = faulty.fullWhen?.(Buffer.from(buffer).toString("utf8")) ?? true;
+        if (faulty.fullFor > 0 && full) {
           const left = buffer.length - offset;
           const take =
             faulty.partial < 0 ? left + faulty.partial : Math.floor(left * faulty.partial);
