@@ -241,7 +241,7 @@ export class JsonlLog {
     const { path, reason } = failure;
     if (this.said?.path !== path || this.said.reason !== reason) {
       this.log.error(
-        `${failure.message}. Nothing more is logged until the bot hands the events of ${topic} and its other topics on again from their saved cursors: none is lost`,
+        `${failure.message}. Nothing more is written until the bot has gone back to its saved cursors and hands the events of ${topic} and its other topics on again`,
       );
       this.said = { path, reason };
     }
