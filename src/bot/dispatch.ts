@@ -13,6 +13,7 @@ import {
 } from "./api.ts";
 import type { Checkpoints } from "./checkpoint.ts";
 import { HandlerError } from "./errors.ts";
+import type { BotObserver } from "./observe.ts";
 
 export interface Registration {
   name: HandlerName;
@@ -60,6 +61,8 @@ export class Dispatcher {
   private watchdog: unknown;
   private generation = 0;
   private closed = false;
+  /** Sees events and handler times (the metrics layer); undefined costs one branch. */
+  observer: BotObserver | undefined;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -109,7 +112,10 @@ export class Dispatcher {
       case "event": {
         const { topic, seq } = item.event;
         const ctx = this.eventContext(item, tracked);
+        this.observer?.event?.(topic, item.event.kind);
         for (const r of this.options.registrations()) {
+          // Discarded meanwhile (a rewind): the rest of its handlers get it again later.
+          if (generation !== this.generation) return;
           if (r.name !== "event" && r.name !== item.event.kind) continue;
           if (ctx.replayed && !r.options.replayed) continue;
           if (ctx.own && !(r.options.own ?? this.options.ownMessages)) continue;
@@ -123,6 +129,7 @@ export class Dispatcher {
         log.warn(`gap in ${topic}: seq ${from}..${to} (${reason})`);
         const ctx = { bot: this.options.bot, topic, from, to, reason, epoch };
         for (const r of this.options.registrations()) {
+          if (generation !== this.generation) return;
           if (r.name === "gap") await this.invoke(r, ctx, topic, to);
         }
         if (generation === this.generation) checkpoints.advance(topic, to, epoch);
@@ -134,6 +141,7 @@ export class Dispatcher {
         this.options.status(status);
         const ctx = { bot: this.options.bot, topic, previousEpoch, epoch, lastSeq };
         for (const r of this.options.registrations()) {
+          if (generation !== this.generation) return;
           if (r.name === "reset") await this.invoke(r, ctx, topic, 0);
         }
         if (generation === this.generation) checkpoints.advance(topic, 0, epoch);
@@ -171,14 +179,20 @@ export class Dispatcher {
     /** What is being handled, for messages (the event's kind; else the registration's name). */
     what: string = r.name,
   ): Promise<void> {
+    const observer = this.observer;
+    const began = observer === undefined ? 0 : performance.now();
     let result: unknown;
     try {
       result = (r.handler as (ctx: unknown) => unknown)(ctx);
     } catch (error) {
       this.failed(r, topic, seq, error);
+      observer?.handler?.(r.plugin, (performance.now() - began) / 1000);
       return;
     }
-    if (!isPromiseLike(result)) return;
+    if (!isPromiseLike(result)) {
+      observer?.handler?.(r.plugin, (performance.now() - began) / 1000);
+      return;
+    }
     // Only a handler that is still running after its first turn can hang:
     // the watchdog looks at those.
     const token = {};
@@ -196,6 +210,7 @@ export class Dispatcher {
       this.failed(r, topic, seq, error);
     } finally {
       this.running.delete(token);
+      observer?.handler?.(r.plugin, (performance.now() - began) / 1000);
     }
   }
 
