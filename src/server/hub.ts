@@ -161,6 +161,7 @@ export class Hub {
       return;
     }
     topic.seq = seq;
+    topic.delivered = seq;
     topic.at = at;
     this.published++;
     sender?.send(encodeSentFrame(topic.name, seq, at, ref));
@@ -187,6 +188,7 @@ export class Hub {
       }
       for (const e of batch) {
         e.topic.staged--;
+        e.topic.delivered = e.seqBefore + 1;
         this.published++;
         if (e.sender !== undefined) {
           e.sender.unsettled--;
@@ -230,7 +232,7 @@ export class Hub {
    */
   release(topic: Topic): void {
     if (topic.subscribers.size === 0 && topic.members.size === 0 && topic.staged === 0) {
-      this.topics.delete(topic.name);
+      if (this.topics.delete(topic.name) && topic.kind === "channel") this.store.idle?.(topic.name);
     }
   }
 

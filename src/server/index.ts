@@ -10,7 +10,6 @@ export {
   type TokenHash,
   type TokenTable,
 } from "./auth.ts";
-export { MemoryHistoryStore } from "./history/memory.ts";
 export {
   DEFAULT_RETENTION,
   type PoolLimits,
@@ -18,6 +17,7 @@ export {
   type RetentionLimits,
   type RetentionOptions,
 } from "./history/limits.ts";
+export { MemoryHistoryStore } from "./history/memory.ts";
 export type { RetentionStats } from "./history/retention.ts";
 export { SqliteHistoryStore } from "./history/sqlite.ts";
 export {

@@ -18,6 +18,12 @@ export class Topic implements TopicRef {
   seq: number;
   /** `at` of the latest event, ms: the next one is never earlier. */
   at: number;
+  /**
+   * Latest seq published: `seq` but for events a batching store has not
+   * written yet. What `subscribed.seq` says, since a new subscriber gets
+   * those events live once they are written.
+   */
+  delivered: number;
   /** Events numbered but not yet stored and published (a batching store). */
   staged = 0;
   /** Told when a channel gets its first subscribed ID or loses its last (the channel directory). */
@@ -34,6 +40,7 @@ export class Topic implements TopicRef {
     public inbox = false,
   ) {
     this.seq = seq;
+    this.delivered = seq;
     this.at = at;
   }
 

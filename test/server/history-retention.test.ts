@@ -40,10 +40,12 @@ async function historyOf(client: TestClient, topic: string): Promise<Frame[]> {
   }
 }
 
-test("channels passed through are let go: state stays bounded, names start afresh", async () => {
-  const store = new MemoryHistoryStore({ presence: { totalEvents: 20 } });
+test("channels passed through are let go: nothing stays of them, names start afresh", async () => {
+  const store = new MemoryHistoryStore();
   const server = await pool.start({ ...unlimited, history: store });
   const a = await pool.client(server, "ann");
+  const b = await pool.client(server, "bob");
+  await b.request({ type: "subscribe", topic: "#stay" });
   const first = await a.request({ type: "subscribe", topic: "#n0" });
   await a.request({ type: "unsubscribe", topic: "#n0" });
   for (let round = 0; round < 10; round++) {
@@ -54,13 +56,34 @@ test("channels passed through are let go: state stays bounded, names start afres
     }
     await batch(a, requests);
   }
-  // 1002 presence events were made; the store keeps 20 of them, for at most 20 channels.
-  expect(store.stats()).toMatchObject({ pools: { presence: { events: 20 } } });
-  expect(store.stats().topics).toBeLessThanOrEqual(20);
+  // Of 501 channels passed through, nothing is kept: only #stay, where bob is.
+  expect(store.stats()).toMatchObject({ topics: 1, pools: { presence: { events: 1 } } });
   const again = await a.request({ type: "subscribe", topic: "#n0" });
   expect(again.seq).toBe(0);
   expect(again.epoch).not.toBe(first.epoch);
-  expect(await a.request({ type: "topics" })).toMatchObject({ total: 1 });
+  expect(await a.request({ type: "topics" })).toMatchObject({ total: 2 });
+  // A channel with a message keeps it, and its presence, once everyone left.
+  await a.request({ type: "unsubscribe", topic: "#n0" });
+  await b.request({ type: "message", to: "#stay", body: "kept" });
+  await b.request({ type: "unsubscribe", topic: "#stay" });
+  expect(store.stats()).toMatchObject({
+    topics: 1,
+    pools: { messages: { events: 1 }, presence: { events: 2 } },
+  });
+});
+
+describe("presence of channels someone is in", () => {
+  test("is bounded in total; a channel whose presence is all evicted is let go when left", async () => {
+    const store = new MemoryHistoryStore({ presence: { totalEvents: 20 } });
+    const server = await pool.start({ ...unlimited, history: store });
+    const a = await pool.client(server, "ann");
+    const stay: Outgoing[] = [];
+    for (let i = 0; i < 100; i++) stay.push({ type: "subscribe", topic: `#in${i}` });
+    await batch(a, stay);
+    expect(store.stats()).toMatchObject({ topics: 20, pools: { presence: { events: 20 } } });
+    const b = await pool.client(server, "bob");
+    expect(await b.request({ type: "subscribe", topic: "#in0" })).toMatchObject({ seq: 1 });
+  });
 });
 
 test("the total bound drops the oldest events across channels", async () => {
@@ -157,6 +180,23 @@ describe.each([
         for (let round = 0; round < 10; round++) await batch(user, pairs);
       }),
     );
+    // While subscribed, each user saw every event after its subscribed.seq,
+    // its own join first among them.
+    for (const [i, user] of users.entries()) {
+      let expected: number | undefined;
+      let ownJoins = 0;
+      while (user.all.size > 0) {
+        const frame = await user.all.shift();
+        if (frame.type === "subscribed") expected = (frame.seq as number) + 1;
+        else if (frame.type === "unsubscribed") expected = undefined;
+        else if (frame.type === "event" && expected !== undefined) {
+          expect(frame.seq).toBe(expected);
+          expected++;
+          if (frame.kind === "join" && frame.from === `churn${i}@example.com`) ownJoins++;
+        }
+      }
+      expect(ownJoins).toBe(200);
+    }
     const kept = await historyOf(poster, "#busy");
     expect(kept.filter((e) => e.kind === "message").map((e) => e.body)).toEqual(
       posts.map((p) => p.body),

@@ -6,22 +6,17 @@ import {
 } from "../../protocol/index.ts";
 import type { Connection } from "../connection.ts";
 import type { ServerContext } from "../context.ts";
-import type { Hub } from "../hub.ts";
 import type { Topic } from "../topic.ts";
 import { resolveTopic } from "./names.ts";
 
 /**
- * Events of `name` still waiting to be stored are published first: they
- * must neither count in `subscribed.seq` nor reach a new subscriber before
- * its reply. (Settling may let the topic go, so it is looked up after.)
+ * `seq` is the latest event published: events a batching store has not
+ * written yet are left out, as they reach the new subscriber live once
+ * written (or never, if the write fails).
  */
-function settleFirst(hub: Hub, name: string): void {
-  const staged = hub.topics.get(name)?.staged ?? 0;
-  if (staged > 0) hub.settle();
-}
-
 function subscribed(topic: Topic, conn: Connection, ref: Ref | undefined): void {
-  conn.reply({ type: "subscribed", topic: topic.name, seq: topic.seq, epoch: topic.epoch }, ref);
+  const { name, delivered, epoch } = topic;
+  conn.reply({ type: "subscribed", topic: name, seq: delivered, epoch }, ref);
 }
 
 export function handleSubscribe(
@@ -32,7 +27,6 @@ export function handleSubscribe(
 ): void {
   const name = resolveTopic(ctx, request.topic);
   const { hub } = ctx;
-  settleFirst(hub, name.full);
   if (name.kind !== "channel") {
     // The own ID topic and the wall are automatic: subscribing again just replies.
     if (name.kind === "id" && name.full !== conn.id) {
@@ -80,6 +74,8 @@ export function handleUnsubscribe(
     conn.reply({ type: "unsubscribed", topic: name.full }, ref);
     return;
   }
+  // Events made while it was subscribed reach it before it goes.
+  if (topic.staged > 0) hub.settle();
   conn.channels.delete(topic);
   topic.subscribers.delete(conn);
   conn.reply({ type: "unsubscribed", topic: name.full }, ref);

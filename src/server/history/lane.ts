@@ -6,11 +6,15 @@ const FIRST_CHUNK = 256;
 const MAX_CHUNK = 1 << 16;
 /** A lane's arrays shrink again once it holds a quarter of this many slots or fewer. */
 const SHRINK_ABOVE = 16;
+/** Numbers an entry takes. */
+const STRIDE = 4;
+/** Chunk numbers are counted in units of this (above any offset into a chunk). */
+const CHUNK_SPAN = 2 ** 20;
 
 /**
  * One kind of a topic's retained events (its messages, or its presence),
  * oldest first: seq, `at` and payload size of each, and in a memory store
- * the payload itself. Kept in typed arrays and byte chunks rather than an
+ * the payload itself. Kept in one typed array and byte chunks rather than an
  * object per event, so tens of thousands of retained events cost the garbage
  * collector almost nothing. Starts tiny and grows on demand (every ID and
  * every channel someone passed through has lanes), and shrinks when
@@ -21,13 +25,14 @@ export class Lane {
   /** Payload bytes retained. */
   bytes = 0;
   private capacity = 0;
-  /** Index of the oldest entry in the arrays. */
+  /** Index of the oldest entry. */
   private head = 0;
-  private seqs = new Float64Array(0);
-  private ats = new Float64Array(0);
-  private sizes = new Int32Array(0);
-  private chunkOf = new Float64Array(0);
-  private offsets = new Int32Array(0);
+  /**
+   * Entries of STRIDE numbers: seq, `at`, payload size, and where the
+   * payload is (chunk number * CHUNK_SPAN + offset). One array a lane, not
+   * one per field: a lane of two events costs one small allocation.
+   */
+  private entries = new Float64Array(0);
   /** Byte chunks; `chunks[0]` has number `firstChunk`. */
   private chunks: Uint8Array[] = [];
   private firstChunk = 0;
@@ -46,20 +51,20 @@ export class Lane {
 
   push(seq: number, at: number, payload: Uint8Array | number): void {
     if (this.count === this.capacity) this.resize(Math.max(2, this.capacity * 2));
-    const slot = (this.head + this.count) % this.capacity;
+    const base = ((this.head + this.count) % this.capacity) * STRIDE;
     const size = typeof payload === "number" ? payload : payload.length;
-    this.seqs[slot] = seq;
-    this.ats[slot] = at;
-    this.sizes[slot] = size;
-    if (this.keepPayloads && typeof payload !== "number") this.place(slot, payload);
+    const e = this.entries;
+    e[base] = seq;
+    e[base + 1] = at;
+    e[base + 2] = size;
+    if (this.keepPayloads && typeof payload !== "number") e[base + 3] = this.place(payload);
     this.count++;
     this.bytes += size;
   }
 
   /** Drops the oldest entry; returns its payload size. */
   evictOldest(): number {
-    const slot = this.head;
-    const size = this.sizes[slot]!;
+    const size = this.entries[this.head * STRIDE + 2]!;
     this.bytes -= size;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
@@ -70,7 +75,7 @@ export class Lane {
         this.chunkPos = 0;
       } else {
         // Free the chunks no retained entry points into any more.
-        const oldestChunk = this.chunkOf[this.head]!;
+        const oldestChunk = Math.floor(this.entries[this.head * STRIDE + 3]! / CHUNK_SPAN);
         while (this.firstChunk < oldestChunk) {
           this.chunks.shift();
           this.firstChunk++;
@@ -84,22 +89,23 @@ export class Lane {
   }
 
   oldestSeq(): number {
-    return this.seqs[this.head]!;
+    return this.entries[this.head * STRIDE]!;
   }
 
   seqAt(index: number): number {
-    return this.seqs[(this.head + index) % this.capacity]!;
+    return this.entries[((this.head + index) % this.capacity) * STRIDE]!;
   }
 
   atAt(index: number): number {
-    return this.ats[(this.head + index) % this.capacity]!;
+    return this.entries[((this.head + index) % this.capacity) * STRIDE + 1]!;
   }
 
   payloadAt(index: number): Uint8Array {
-    const slot = (this.head + index) % this.capacity;
-    const chunk = this.chunks[this.chunkOf[slot]! - this.firstChunk]!;
-    const offset = this.offsets[slot]!;
-    return chunk.subarray(offset, offset + this.sizes[slot]!);
+    const base = ((this.head + index) % this.capacity) * STRIDE;
+    const where = this.entries[base + 3]!;
+    const chunk = this.chunks[Math.floor(where / CHUNK_SPAN) - this.firstChunk]!;
+    const offset = where % CHUNK_SPAN;
+    return chunk.subarray(offset, offset + this.entries[base + 2]!);
   }
 
   /** Index of the first entry whose seq (or `at`) is >= value; both only grow. */
@@ -114,7 +120,8 @@ export class Lane {
     return low;
   }
 
-  private place(slot: number, payload: Uint8Array): void {
+  /** Copies a payload into the newest chunk (a new one if it does not fit); returns where. */
+  private place(payload: Uint8Array): number {
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.length - this.chunkPos < payload.length) {
       const previous = chunk?.length ?? FIRST_CHUNK / 2;
@@ -123,32 +130,18 @@ export class Lane {
       this.chunkPos = 0;
     }
     chunk.set(payload, this.chunkPos);
-    this.chunkOf[slot] = this.firstChunk + this.chunks.length - 1;
-    this.offsets[slot] = this.chunkPos;
+    const where = (this.firstChunk + this.chunks.length - 1) * CHUNK_SPAN + this.chunkPos;
     this.chunkPos += payload.length;
+    return where;
   }
 
   private resize(capacity: number): void {
-    const seqs = new Float64Array(capacity);
-    const ats = new Float64Array(capacity);
-    const sizes = new Int32Array(capacity);
-    const chunkOf = new Float64Array(this.keepPayloads ? capacity : 0);
-    const offsets = new Int32Array(this.keepPayloads ? capacity : 0);
+    const entries = new Float64Array(capacity * STRIDE);
     for (let i = 0; i < this.count; i++) {
-      const from = (this.head + i) % this.capacity;
-      seqs[i] = this.seqs[from]!;
-      ats[i] = this.ats[from]!;
-      sizes[i] = this.sizes[from]!;
-      if (this.keepPayloads) {
-        chunkOf[i] = this.chunkOf[from]!;
-        offsets[i] = this.offsets[from]!;
-      }
+      const from = ((this.head + i) % this.capacity) * STRIDE;
+      entries.set(this.entries.subarray(from, from + STRIDE), i * STRIDE);
     }
-    this.seqs = seqs;
-    this.ats = ats;
-    this.sizes = sizes;
-    this.chunkOf = chunkOf;
-    this.offsets = offsets;
+    this.entries = entries;
     this.capacity = capacity;
     this.head = 0;
   }

@@ -34,6 +34,10 @@ export class MemoryHistoryStore implements HistoryStore {
     this.retention.append(topic.name, topic.epoch, topic.inbox, seq, at, message, payload);
   }
 
+  idle(topic: string): void {
+    this.retention.idle(topic);
+  }
+
   claim(topic: string): void {
     this.retention.claim(topic);
   }

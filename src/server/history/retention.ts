@@ -203,6 +203,17 @@ export class Retention {
     return log;
   }
 
+  /**
+   * Nobody is subscribed to the topic: a channel with no message retained
+   * is let go, presence and all. Who joined and left a channel nobody is in
+   * and nobody spoke in is not worth its keep, and keeping it would let
+   * anyone grow the server by passing through ever-new names.
+   */
+  idle(name: string): void {
+    const log = this.topics.get(name);
+    if (log !== undefined && (log.messages?.count ?? 0) === 0) this.release(log);
+  }
+
   stats(): RetentionStats {
     const pool = (p: Pool) => ({ events: p.events, bytes: p.bytes });
     return {

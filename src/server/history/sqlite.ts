@@ -205,6 +205,10 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
+  idle(topic: string): void {
+    this.retention.idle(topic);
+  }
+
   claim(topic: string): void {
     const log = this.retention.claim(topic);
     if (log !== undefined) this.claimed.add(topic);

@@ -64,6 +64,12 @@ export interface HistoryStore {
   latest(topic: string): TopicState | undefined;
   /** The ID of this ID topic connected: what its inbox holds becomes ordinary history. */
   claim?(topic: string): void;
+  /**
+   * Nobody receives the topic any more and nothing of it waits to be
+   * stored: a store may drop what is not worth keeping of it then (a
+   * channel's presence, when it has no messages).
+   */
+  idle?(topic: string): void;
   /** Channels (`#…`) that have retained `message` events. */
   channelsWithMessages(): Iterable<string>;
   /**
