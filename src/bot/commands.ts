@@ -86,15 +86,48 @@ export function parseArgSpec(spec: string | undefined, command: string): Positio
   return positionals;
 }
 
+/** Who registered a command: the plugin, and the stack of the registration (for its line). */
+export interface CommandOwner {
+  readonly plugin: string | undefined;
+  readonly registeredAt: Error;
+}
+
+/** A command name (or alias) registered a second time, on one bot. */
+export class DuplicateCommandError extends Error {
+  override readonly name = "DuplicateCommandError";
+  readonly code = "duplicate_command";
+  constructor(
+    /** The name both registrations claim. */
+    readonly command: string,
+    /** The registration that came first. */
+    readonly first: CommandOwner,
+    /** The plugin of the registration refused (this error's stack is its own). */
+    readonly plugin: string | undefined,
+  ) {
+    const by = (p: string | undefined) => (p === undefined ? "" : ` by plugin ${p}`);
+    super(
+      first.plugin === undefined && plugin === undefined
+        ? `command ${JSON.stringify(command)} is registered twice`
+        : `command ${JSON.stringify(command)} is registered twice: first${by(first.plugin)}, again${by(plugin)}`,
+    );
+  }
+}
+
 export class CommandRegistry {
   private readonly byName = new Map<string, RegisteredCommand>();
+  private readonly owners = new Map<RegisteredCommand, CommandOwner>();
   private readonly commands: RegisteredCommand[] = [];
 
-  register(name: string, spec: CommandSpec): RegisteredCommand {
+  /**
+   * @param plugin who registers it, named when another registration claims the name
+   * @throws DuplicateCommandError, or Error for a malformed name or declaration
+   */
+  register(name: string, spec: CommandSpec, plugin?: string): RegisteredCommand {
     const names = [name, ...(spec.aliases ?? [])].map((n) => n.toLowerCase());
     for (const n of names) {
       if (!COMMAND_NAME.test(n)) throw new Error(`invalid command name ${JSON.stringify(n)}`);
-      if (this.byName.has(n)) throw new Error(`command ${JSON.stringify(n)} is registered twice`);
+      const taken = this.byName.get(n);
+      if (taken !== undefined) throw new DuplicateCommandError(n, this.owners.get(taken)!, plugin);
     }
     const positionals = parseArgSpec(spec.args, name);
     const command: RegisteredCommand = {
@@ -104,6 +137,8 @@ export class CommandRegistry {
       positionals,
       usage: (prefix) => usageLine(prefix, names[0]!, spec),
     };
+    // Registrations happen at setup: one stack each is cheap, and names the line later.
+    this.owners.set(command, { plugin, registeredAt: new Error("registered here") });
     for (const n of names) this.byName.set(n, command);
     this.commands.push(command);
     return command;
@@ -131,9 +166,10 @@ export class CommandRegistry {
   }
 }
 
+/** What a chat user reads: `!roll <sides> [times]`, types left out (`<sides:int>` is for authors). */
 function usageLine(prefix: string, name: string, spec: CommandSpec): string {
   const parts = [`${prefix}${name}`];
-  if (spec.args?.trim()) parts.push(spec.args.trim());
+  if (spec.args?.trim()) parts.push(spec.args.trim().replace(/:(?:string|int|number)\b/g, ""));
   for (const [flag, f] of Object.entries(spec.flags ?? {})) {
     const value = (f.type ?? "boolean") === "boolean" ? "" : ` <${f.type}>`;
     parts.push(`[--${flag}${value}]`);

@@ -12,7 +12,7 @@ import {
   parseCommandLine,
   type RegisteredCommand,
 } from "./commands.ts";
-import type { CooldownSpec, Cooldowns } from "./cooldown.ts";
+import { type CooldownSpec, type Cooldowns, describeWait } from "./cooldown.ts";
 
 /** What the chain needs to know about an event; the runtime's context satisfies it. */
 export interface ChainContext {
@@ -56,6 +56,8 @@ export interface ChainSettings {
   isAdmin(id: string): boolean;
   /** Whether registrations that did not say get the bot's own messages (default false). */
   ownMessages?: boolean;
+  /** The plugin whose chain this is: named when a command it registers is taken. */
+  plugin?: string;
   /**
    * Where a handler's throw goes, with what it was registered as (`message`,
    * `hears /x/`, `command !roll`). Without it a throw rejects `run`.
@@ -68,7 +70,7 @@ export interface RespondOptions {
   replayed?: boolean;
   /** Also run for the bot's own messages (default: the bot's `ownMessages`). */
   own?: boolean;
-  /** Answer at most once per this cooldown (silently skip matches meanwhile). */
+  /** Answer at most once per this cooldown (silently skip matches meanwhile; `notify` is not read). */
   cooldown?: CooldownSpec;
 }
 
@@ -272,7 +274,7 @@ export class Composer<C extends ChainContext> {
     const first = rest[0];
     const spec = (typeof first === "object" && first !== null ? first : {}) as CommandSpec;
     const middleware = (typeof first === "object" ? rest.slice(1) : rest) as Middleware<C>[];
-    const command = this.settings.commands.register(name, spec);
+    const command = this.settings.commands.register(name, spec, this.settings.plugin);
     const child = new Composer<C>(this.settings, ...this.guard(`command ${name}`, middleware));
     const run = child.middleware();
     const group = this.lastGroup ?? this.addCommandGroup();
@@ -313,8 +315,16 @@ export class Composer<C extends ChainContext> {
       return;
     }
     if (cooldown !== undefined) {
-      const wait = this.settings.cooldowns.take(command.name, cooldown, ctx);
-      if (wait > 0) return;
+      const cooldowns = this.settings.cooldowns;
+      const wait = cooldowns.take(command.name, cooldown, ctx);
+      if (wait > 0) {
+        if (cooldown.notify !== false && cooldowns.firstRefusal(command.name, cooldown, ctx)) {
+          await ctx.reply(
+            `${this.settings.prefix}${command.name}: try again in ${describeWait(wait)}`,
+          );
+        }
+        return;
+      }
     }
     ctx.command = { name: command.name, args: parsed.args };
     await handle();

@@ -81,6 +81,7 @@ export class PluginHost implements BotApi {
     this.store = bot.store(name);
     this.chain = new Composer<Context>({
       ...bot.chainSettings,
+      plugin: name,
       report: (error, registration, ctx) => bot.pluginError(name, registration, ctx, error),
     });
   }
@@ -177,7 +178,13 @@ export class PluginHost implements BotApi {
   // ------------------------------------------------------------- timers --
 
   every(schedule: string, fn: (tick: TickContext) => unknown, options: EveryOptions = {}): Timer {
-    const parsed = parseSchedule(schedule, options.timezone);
+    let parsed: ReturnType<typeof parseSchedule>;
+    try {
+      parsed = parseSchedule(schedule, options.timezone);
+    } catch (error) {
+      // Thrown here, so the stack still names the plugin's line of the call.
+      throw new Error(`bot.every: ${(error as Error).message}`);
+    }
     // Runs of one schedule never overlap: a run due while the previous one
     // is still going waits for it (a bounded number of them), so a clock
     // moved far ahead in a test sees every run, in order.

@@ -8,6 +8,7 @@
 import { pathToFileURL } from "node:url";
 import { describeCause } from "../client/errors.ts";
 import { installPlugin, type Plugin } from "./api.ts";
+import { formatLocation } from "./source-location.ts";
 
 /** A plugin as a configuration names it: a known name or a module path, and its options. */
 export interface PluginEntry {
@@ -21,6 +22,8 @@ export interface LoadedPlugin {
   /** Its `setup` also hooks the module's `start` and `stop` to the bot's. */
   plugin: Plugin<unknown>;
   options: unknown;
+  /** The module's file, for a plugin loaded by path: error locations are looked for there. */
+  source?: string;
 }
 
 /** A plugin that could not be loaded; `where` is the key path in the configuration. */
@@ -53,7 +56,7 @@ export async function loadPlugin(
     } catch (error) {
       throw new PluginLoadError(
         `${where}.use`,
-        `cannot load ${entry.use}: ${describeCause(error)}`,
+        `cannot load ${entry.use}: ${describeImportError(error)}`,
         error,
       );
     }
@@ -77,7 +80,48 @@ export async function loadPlugin(
     }
     options = result.data;
   }
-  return { name, plugin: withLifecycle(plugin), options };
+  return {
+    name,
+    plugin: withLifecycle(plugin),
+    options,
+    ...(known === undefined ? { source: entry.use } : {}),
+  };
+}
+
+/** Bun's build error: `position` is where in which file. */
+interface BuildMessage {
+  message: string;
+  position?: { file: string; line: number; column: number; lineText?: string } | null;
+}
+
+function isBuildMessage(value: unknown): value is BuildMessage {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { name?: unknown }).name === "BuildMessage" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+/**
+ * Why an import failed. A module that does not compile makes Bun throw an
+ * AggregateError ("3 errors building …") whose `errors` say where: each
+ * is shown as `file:LINE:COLUMN: message` with its source line.
+ */
+export function describeImportError(error: unknown): string {
+  const found = (error as { errors?: unknown } | null)?.errors;
+  const messages = Array.isArray(found) ? found.filter(isBuildMessage) : [];
+  if (isBuildMessage(error)) messages.push(error);
+  if (messages.length === 0) return describeCause(error);
+  const lines = messages.map((m) => {
+    const at = m.position;
+    if (at === undefined || at === null) return `  ${m.message}`;
+    const where = `${formatLocation({ file: at.file, line: at.line, column: at.column })}:${at.column}`;
+    const text = at.lineText?.trimEnd();
+    return `  ${where}: ${m.message}${text ? `\n      ${text.trim()}` : ""}`;
+  });
+  const n = messages.length;
+  return `it does not compile (${n} error${n === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }
 
 /** A plugin whose `setup` installs the whole plugin: setup, then start and stop hooked. */

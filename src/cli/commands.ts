@@ -1,11 +1,11 @@
 /**
  * The `scalar` command's bot-side subcommands: `run`, `validate`, `schema`,
- * `send`, `tail`. Usage errors (bad flags, an invalid configuration) print
- * one line per problem and exit with status 2.
+ * `init`, `send`, `tail`. Usage errors (bad flags, an invalid
+ * configuration) print one line per problem and exit with status 2.
  *
  * Only the flags are defined here; what a command does is loaded when it
- * runs (one module a command: run.ts, validate.ts, send.ts, tail.ts), so
- * `scalar server` does not pay for the bots, the configuration schema and
+ * runs (one module a command: run.ts, validate.ts, init.ts, send.ts,
+ * tail.ts), so `scalar server` does not pay for the bots, the configuration schema and
  * their dependencies in memory.
  */
 import { type Command, InvalidArgumentError } from "commander";
@@ -46,6 +46,12 @@ function topicArg(value: string): string {
   return value;
 }
 
+function logFormatArg(value: string): "text" | "json" {
+  if (value !== "text" && value !== "json")
+    throw new InvalidArgumentError('expected "text" or "json"');
+  return value;
+}
+
 function clientOptions(command: Command): Command {
   return command
     .option("--host <host>", "server address", "127.0.0.1")
@@ -58,9 +64,11 @@ export function registerRuntimeCommands(program: Command): void {
     .command("run")
     .description("run the bots of a configuration file until SIGINT/SIGTERM")
     .argument("<config>", "configuration file (YAML)")
-    .action(async (path: string) => {
+    .option("--verbose", "debug lines, and the stacks of errors")
+    .option("--log-format <format>", "text | json (one JSON object a line)", logFormatArg, "text")
+    .action(async (path: string, flags: { verbose?: boolean; logFormat: "text" | "json" }) => {
       const { runConfig } = await import("./run.ts");
-      await runConfig(path);
+      await runConfig(path, flags);
     });
 
   program
@@ -78,6 +86,20 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async () => {
       const { configJsonSchema } = await import("../config/schema.ts");
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+
+  program
+    .command("init")
+    .description("make a new bot project (bots.yaml, a plugin, a test) in DIR")
+    .argument("[dir]", "the project's folder, created if missing", ".")
+    .option("--force", "write into a folder that is not empty")
+    .option(
+      "--scalarbot <spec>",
+      "depend on this instead of this version (a range, a path, a tarball)",
+    )
+    .action(async (dir: string, flags: { force?: boolean; scalarbot?: string }) => {
+      const { initCommand } = await import("./init.ts");
+      initCommand(dir, flags);
     });
 
   clientOptions(

@@ -1,23 +1,97 @@
-/** `scalar run`: runs until SIGINT/SIGTERM, then stops gracefully and exits 0. */
+/**
+ * `scalar run`: runs until SIGINT/SIGTERM, then stops gracefully and exits
+ * 0; exits 3 once every bot has given up reconnecting, so a supervisor
+ * restarts it. Log entries go to stdout, warnings and errors to stderr.
+ */
 import { describeCause } from "../client/errors.ts";
-import { fail, prepare } from "./exit.ts";
-import { clockTime } from "./runner.ts";
+import { errorFrames, jsonLine, type LogFormat, lineSink } from "../config/log.ts";
+import { formatProblem } from "../config/problems.ts";
+import { PluginSetupError } from "../config/setup-problems.ts";
+import { EXIT, prepare } from "./exit.ts";
+import { Runner } from "./runner.ts";
 
-export async function runConfig(path: string): Promise<void> {
-  const runner = await prepare(path);
+export interface RunFlags {
+  verbose?: boolean;
+  logFormat?: LogFormat["format"];
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function runConfig(path: string, flags: RunFlags = {}): Promise<void> {
+  const { loaded, prepared } = await prepare(path);
+  const format = { format: flags.logFormat ?? "text", verbose: flags.verbose ?? false } as const;
+  const sink = lineSink(out, { ...format, err });
+  let runner: Runner | undefined;
+  const end = (code: number) => {
+    runner?.stop().then(
+      () => process.exit(code),
+      () => process.exit(code),
+    );
+  };
+  let ending = false;
+  runner = Runner.fromPrepared(loaded, prepared, {
+    sink,
+    onStatus: (status) => {
+      const bots = runner?.botList ?? [];
+      if (status.type !== "gave_up" || ending || bots.length === 0) return;
+      if (!bots.every((b) => b.status?.type === "gave_up")) return;
+      ending = true;
+      sink({
+        time: new Date(),
+        level: "error",
+        source: "runner",
+        message: `every bot gave up reconnecting; exiting with status ${EXIT.gaveUp}`,
+      });
+      end(EXIT.gaveUp);
+    },
+  });
   try {
     await runner.start();
   } catch (error) {
     await runner.stop().catch(() => {});
-    fail(`${path}: cannot start: ${describeCause(error)}`);
+    if (error instanceof PluginSetupError) {
+      for (const problem of error.problems) {
+        report(format, formatProblem(problem), problem.error, problem);
+      }
+      process.exit(EXIT.config);
+    }
+    report(format, `${path}: cannot start: ${describeCause(error)}`, error);
+    process.exit(EXIT.failed);
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      process.stdout.write(`${clockTime()} runner: ${signal}, stopping\n`);
-      runner.stop().then(resolve, resolve);
-    };
-    process.once("SIGINT", () => onSignal("SIGINT"));
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-  });
-  process.exit(0);
+  const onSignal = (signal: string) => {
+    if (ending) return;
+    ending = true;
+    runner.log(`${signal}, stopping`);
+    end(EXIT.ok);
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+/**
+ * A failure to start: a plain line on stderr (with the stack's frames when
+ * verbose), or an error entry in JSON.
+ */
+function report(
+  format: Required<LogFormat>,
+  message: string,
+  error: unknown,
+  about: { bot?: string; plugin?: string } = {},
+): void {
+  const entry = {
+    time: new Date(),
+    level: "error" as const,
+    source: "runner",
+    ...(about.bot === undefined ? {} : { bot: about.bot }),
+    ...(about.plugin === undefined ? {} : { plugin: about.plugin }),
+    message,
+    error,
+  };
+  if (format.format === "json") {
+    err(jsonLine(entry, format.verbose)!);
+    return;
+  }
+  // As validate prints it: no time, no source.
+  err([message, ...(format.verbose ? errorFrames(error) : [])].join("\n"));
 }

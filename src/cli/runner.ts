@@ -5,9 +5,13 @@
 import type { Bot } from "../bot/bot.ts";
 import { BotSet, type BotSetOptions, type PreparedBot, prepareBots } from "../config/bots.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { RunningServer, Logger as ServerLogger } from "../server/index.ts";
+import type { Config } from "../config/schema.ts";
+import type { RunningServer, Logger as ServerLogger, ServerOptions } from "../server/index.ts";
+import { describeStartError, makeHistoryFolder } from "../server/start-errors.ts";
 
 export type RunnerOptions = BotSetOptions;
+type Embedded = Extract<Config["server"], { embedded: unknown }>["embedded"];
+
 export { clockTime, type PreparedBot } from "../config/bots.ts";
 
 export class Runner {
@@ -48,49 +52,57 @@ export class Runner {
     return { host: server.host, port: server.port };
   }
 
+  /**
+   * Starts the embedded server if the file asks for one, then every bot.
+   * @throws PluginSetupError when a plugin's `setup` fails (the server is stopped again)
+   */
   async start(): Promise<void> {
     const config = this.loaded.config;
-    if ("embedded" in config.server) {
-      const { startServer } = await import("../server/index.ts");
-      const embedded = config.server.embedded;
-      const serverLog: ServerLogger = {
-        log: (level, event, fields) => {
-          if (level === "warn" || level === "error") {
-            this.bots.log("server", `${level}: ${event} ${JSON.stringify(fields ?? {})}`);
-          }
-        },
-      };
-      this.server = await startServer({
-        host: embedded.host,
-        port: embedded.port,
-        domain: embedded.domain,
-        history: embedded.history as "memory",
-        ...(embedded.admins ? { admins: embedded.admins } : {}),
-        ...(embedded.tokens ? { tokens: embedded.tokens } : {}),
-        ...(embedded.rate ? { rate: embedded.rate } : {}),
-        ...(embedded.burst ? { burst: embedded.burst } : {}),
-        ...(embedded.pingInterval ? { pingInterval: embedded.pingInterval } : {}),
-        ...(embedded.pingTimeout ? { pingTimeout: embedded.pingTimeout } : {}),
-        ...(embedded.motd ? { motd: embedded.motd } : {}),
-        log: serverLog,
-      }).catch((error: unknown) => {
-        const inUse = String((error as { code?: unknown })?.code ?? error).includes("EADDRINUSE");
-        throw new Error(
-          `the embedded server cannot listen on ${embedded.host}:${embedded.port}` +
-            (inUse
-              ? " (the port is in use: stop the other server or set server.embedded.port)"
-              : ""),
-          { cause: error },
-        );
-      });
-      this.bots.log(
-        "server",
-        `embedded server for ${this.server.domain} listening on ${this.server.host}:${this.server.port}`,
-      );
-    }
+    if ("embedded" in config.server) this.server = await this.startEmbedded(config.server.embedded);
     await this.bots.start(this.address);
     const n = this.bots.list.length;
     this.bots.log("runner", `${n} bot${n === 1 ? "" : "s"} started from ${this.loaded.file}`);
+  }
+
+  private async startEmbedded(embedded: Embedded): Promise<RunningServer> {
+    const { startServer } = await import("../server/index.ts");
+    const serverLog: ServerLogger = {
+      log: (level, event, fields) => {
+        // The server's own info lines (connections, identifies) are debug lines here.
+        const shown = level === "warn" || level === "error" ? level : "debug";
+        this.bots.log("server", `${event} ${JSON.stringify(fields ?? {})}`, shown);
+      },
+    };
+    const history = embedded.history as ServerOptions["history"];
+    const failed = (error: unknown): never => {
+      const why = describeStartError(error, { ...embedded, history }, "server.embedded.port");
+      throw new Error(`the embedded server ${why}`, { cause: error });
+    };
+    try {
+      // Made as bots' state folders are: a fresh checkout has no data/ yet.
+      makeHistoryFolder(history);
+    } catch (error) {
+      failed(error);
+    }
+    const server = await startServer({
+      host: embedded.host,
+      port: embedded.port,
+      domain: embedded.domain,
+      history,
+      ...(embedded.admins ? { admins: embedded.admins } : {}),
+      ...(embedded.tokens ? { tokens: embedded.tokens } : {}),
+      ...(embedded.rate ? { rate: embedded.rate } : {}),
+      ...(embedded.burst ? { burst: embedded.burst } : {}),
+      ...(embedded.pingInterval ? { pingInterval: embedded.pingInterval } : {}),
+      ...(embedded.pingTimeout ? { pingTimeout: embedded.pingTimeout } : {}),
+      ...(embedded.motd ? { motd: embedded.motd } : {}),
+      log: serverLog,
+    }).catch(failed);
+    this.bots.log(
+      "server",
+      `embedded server for ${server.domain} listening on ${server.host}:${server.port}`,
+    );
+    return server;
   }
 
   /** See `BotSet.restart`. */
@@ -106,6 +118,11 @@ export class Runner {
       this.bots.log("runner", "stopped");
     })();
     return this.stopping;
+  }
+
+  /** One line from the runner. */
+  log(message: string): void {
+    this.bots.log("runner", message);
   }
 
   get botList(): readonly Bot[] {

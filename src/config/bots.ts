@@ -3,22 +3,32 @@
  * connection, state folder and plugins, all in one process, against the
  * server address given (the CLI's runner starts the embedded one first).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Log } from "../bot/api.ts";
 import { Bot } from "../bot/bot.ts";
+import { HandlerError } from "../bot/errors.ts";
 import type { LoadedPlugin } from "../bot/loader.ts";
 import type { Clock } from "../client/clock.ts";
-import { SqliteCursorStore } from "../client/cursor-store.ts";
+import { MemoryCursorStore, SqliteCursorStore } from "../client/cursor-store.ts";
 import { describeCause } from "../client/errors.ts";
-import { describeStatus } from "../client/status.ts";
+import { describeStatus, type Status } from "../client/status.ts";
 import { tcpDialer } from "../client/tcp-transport.ts";
 import type { Dialer } from "../client/transport.ts";
 import type { LoadedConfig } from "./load.ts";
+import { type LogEntry, type LogLevel, type LogSink, lineSink } from "./log.ts";
 import { loadConfiguredPlugin } from "./plugins.ts";
 import type { BotConfig } from "./schema.ts";
+import { describeSetupFailure, PluginSetupError, type SetupProblem } from "./setup-problems.ts";
+
+export { clockTime } from "./log.ts";
 
 export interface BotSetOptions {
-  /** Where log lines go (default: stdout). */
+  /** Where log lines go (default: stdout), as text; `sink` takes entries instead. */
   write?: (line: string) => void;
+  /** Where log entries go (overrides `write`): see `lineSink` for text or JSON lines. */
+  sink?: LogSink;
   /**
    * Makes the dialer of one bot (default: `tcpDialer(host, port)`). The test
    * harness wraps the TCP dialer here to watch and cut a bot's link.
@@ -28,6 +38,8 @@ export interface BotSetOptions {
   onBot?: (bot: Bot, config: BotConfig) => void;
   /** Called with every error a bot reports, after it is logged. */
   onError?: (error: Error, bot: Bot) => void;
+  /** Called with every status of every bot, after it is logged. */
+  onStatus?: (status: Status, bot: Bot) => void;
   /** Time for plugins (`every` schedules, cooldowns); the connection keeps the system clock. */
   pluginClock?: Clock;
 }
@@ -36,30 +48,39 @@ export interface BotSetOptions {
 export interface PreparedBot {
   config: BotConfig;
   plugins: LoadedPlugin[];
+  /** Its place in the file's `bots`, for messages (default: its place in the list). */
+  index?: number;
 }
 
-/** `HH:MM:SS` of a date in local time, for log lines. */
-export function clockTime(date = new Date()): string {
-  return date.toTimeString().slice(0, 8);
-}
-
-/** Loads every bot's plugins and checks their options; builds nothing. @throws PluginLoadError */
-export async function prepareBots(loaded: LoadedConfig): Promise<PreparedBot[]> {
+/**
+ * Loads every bot's plugins (or those of the bots `only` keeps) and checks
+ * their options; builds nothing. @throws PluginLoadError
+ */
+export async function prepareBots(
+  loaded: LoadedConfig,
+  only: (index: number) => boolean = () => true,
+): Promise<PreparedBot[]> {
   const prepared: PreparedBot[] = [];
   for (const [i, config] of loaded.config.bots.entries()) {
+    if (!only(i)) continue;
     const plugins: LoadedPlugin[] = [];
     for (const [j, entry] of config.plugins.entries()) {
       plugins.push(await loadConfiguredPlugin(entry, `bots[${i}].plugins[${j}]`));
     }
-    prepared.push({ config, plugins });
+    prepared.push({ config, plugins, index: i });
   }
   return prepared;
+}
+
+/** A bot built for a dry run: state in memory, paths under a folder thrown away after. */
+interface DryRun {
+  dir: string;
 }
 
 export class BotSet {
   private readonly bots: Bot[] = [];
   private stopping: Promise<void> | undefined;
-  private readonly write: (line: string) => void;
+  private readonly sink: LogSink;
   private address = { host: "127.0.0.1", port: 0 };
 
   constructor(
@@ -67,31 +88,79 @@ export class BotSet {
     private readonly prepared: readonly PreparedBot[],
     private readonly options: BotSetOptions = {},
   ) {
-    this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    this.sink =
+      options.sink ?? lineSink(options.write ?? ((line) => process.stdout.write(`${line}\n`)));
   }
 
-  /** One line: time, source, message. */
-  log(source: string, message: string): void {
-    this.write(`${clockTime()} ${source}: ${message}`);
+  /**
+   * Sets up every plugin of every bot on bots that never connect (state in
+   * memory, plugins' relative paths under a temporary folder removed
+   * after), and returns every plugin that failed, located. Logs nothing.
+   */
+  static async dryRun(
+    loaded: LoadedConfig,
+    prepared: readonly PreparedBot[],
+  ): Promise<SetupProblem[]> {
+    const set = new BotSet(loaded, prepared, { sink: () => {} });
+    const dry = { dir: mkdtempSync(join(tmpdir(), "scalar-dry-run-")) };
+    const problems: SetupProblem[] = [];
+    try {
+      for (const [i, p] of prepared.entries()) {
+        const built = await set.createBot(p, i, dry);
+        set.bots.push(built.bot);
+        problems.push(...built.problems);
+      }
+      await set.stop();
+    } finally {
+      rmSync(dry.dir, { recursive: true, force: true });
+    }
+    return problems;
   }
 
-  logFor(source: string): Log {
-    return {
-      info: (m) => this.log(source, m),
-      warn: (m) => this.log(source, `warning: ${m}`),
-      error: (m) => this.log(source, `error: ${m}`),
-    };
+  /** Logs one entry (time: now). */
+  emit(entry: Omit<LogEntry, "time">): void {
+    this.sink({ time: new Date(), ...entry });
   }
 
-  /** Builds every bot, sets up its plugins, then starts them all against `address`. */
+  /** One info line from `source`. */
+  log(source: string, message: string, level: LogLevel = "info"): void {
+    this.emit({ level, source, message });
+  }
+
+  logFor(bot: string, plugin?: string): Log {
+    const at = (level: LogLevel) => (message: string) =>
+      this.emit({ level, source: bot, bot, ...(plugin === undefined ? {} : { plugin }), message });
+    return { info: at("info"), warn: at("warn"), error: at("error") };
+  }
+
+  /**
+   * Builds every bot and sets up its plugins, then starts them all against
+   * `address`. When a plugin fails to set up, nothing starts: the bots
+   * built are stopped and every failure is thrown together.
+   * @throws PluginSetupError
+   */
   async start(address: { host: string; port: number }): Promise<void> {
     this.address = address;
-    for (const prepared of this.prepared) this.bots.push(await this.createBot(prepared));
+    const problems: SetupProblem[] = [];
+    for (const [i, prepared] of this.prepared.entries()) {
+      const built = await this.createBot(prepared, i);
+      this.bots.push(built.bot);
+      problems.push(...built.problems);
+    }
+    if (problems.length > 0) {
+      await this.stop();
+      throw new PluginSetupError(problems);
+    }
     for (const bot of this.bots) bot.start();
   }
 
-  /** Builds one bot and sets up its plugins; does not start it. */
-  private async createBot({ config: c, plugins }: PreparedBot): Promise<Bot> {
+  /** Builds one bot and sets up its plugins (every one, failed ones reported); does not start it. */
+  private async createBot(
+    { config: c, plugins, index: given }: PreparedBot,
+    position: number,
+    dry?: DryRun,
+  ): Promise<{ bot: Bot; problems: SetupProblem[] }> {
+    const index = given ?? position;
     const { host, port } = this.address;
     const log = this.logFor(c.id);
     const bot = new Bot({
@@ -100,7 +169,7 @@ export class BotSet {
       topics: c.topics,
       dialer: this.options.dialer?.(host, port, c) ?? tcpDialer(host, port),
       address: `${host}:${port}`,
-      cursors: new SqliteCursorStore(c.state),
+      cursors: dry === undefined ? new SqliteCursorStore(c.state) : new MemoryCursorStore(),
       backlog: c.backlog,
       ownMessages: c.ownMessages,
       admins: c.admins,
@@ -113,24 +182,42 @@ export class BotSet {
       },
       keepalive: { interval: c.keepalive.interval * 1000, timeout: c.keepalive.timeout * 1000 },
       log,
-      baseDir: this.loaded.dir,
+      baseDir: dry?.dir ?? this.loaded.dir,
       pluginClock: this.options.pluginClock,
     });
     bot.catch((error) => {
-      log.error(describeCause(error));
+      const plugin = error instanceof HandlerError ? { plugin: error.plugin } : {};
+      this.emit({
+        level: "error",
+        source: c.id,
+        bot: c.id,
+        ...plugin,
+        message: describeCause(error),
+        error,
+      });
       this.options.onError?.(error, bot);
     });
     bot.on("status", ({ status }) => {
       // A reset is warned about by the bot itself.
-      if (status.type !== "reset") log.info(describeStatus(status));
+      if (status.type !== "reset") {
+        const level = status.type === "gave_up" ? "error" : "info";
+        this.emit({ level, source: c.id, bot: c.id, message: describeStatus(status) });
+      }
+      this.options.onStatus?.(status, bot);
     });
-    for (const p of plugins) {
-      await p.plugin.setup(bot.forPlugin(p.name, this.logFor(`${c.id} ${p.name}`)), p.options);
+    const problems: SetupProblem[] = [];
+    const site = { loaded: this.loaded, botIndex: index, botId: c.id, plugins, prefix: bot.prefix };
+    for (const [j, p] of plugins.entries()) {
+      try {
+        await p.plugin.setup(bot.forPlugin(p.name, this.logFor(c.id, p.name)), p.options);
+        this.emit({ level: "debug", source: c.id, bot: c.id, plugin: p.name, message: "set up" });
+      } catch (error) {
+        problems.push(describeSetupFailure(site, j, error));
+      }
     }
-    this.options.onBot?.(bot, c);
-    return bot;
+    if (problems.length === 0) this.options.onBot?.(bot, c);
+    return { bot, problems };
   }
-
   /**
    * Stops one bot gracefully and starts a new one from the same
    * configuration and state folder (its plugins set up again), so it
@@ -143,8 +230,13 @@ export class BotSet {
     if (this.stopping !== undefined) throw new Error("the bots are stopping");
     await bot.stop();
     await whileStopped?.();
-    const fresh = await this.createBot(this.prepared[index]!);
+    const built = await this.createBot(this.prepared[index]!, index);
+    const fresh = built.bot;
     this.bots[index] = fresh;
+    if (built.problems.length > 0) {
+      await fresh.stop();
+      throw new PluginSetupError(built.problems);
+    }
     fresh.start();
     this.log("runner", `${fresh.id} restarted`);
     return fresh;

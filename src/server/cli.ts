@@ -8,6 +8,7 @@ import { DEFAULT_RETENTION as KEPT } from "./history/limits.ts";
 import { jsonLogger } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import { startServer } from "./server.ts";
+import { describeStartError, makeHistoryFolder } from "./start-errors.ts";
 
 interface ServerFlags {
   host: string;
@@ -200,7 +201,15 @@ export function registerServerCommand(program: Command): void {
         motd: flags.motd,
         log: jsonLogger({ verbose: flags.verbose ?? false }),
       };
-      const server = await startServer(options);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        makeHistoryFolder(options.history);
+        server = await startServer(options);
+      } catch (error) {
+        // One line naming the history file or the address, not a stack.
+        process.stderr.write(`scalar server: ${describeStartError(error, flags, "--port")}\n`);
+        process.exit(1);
+      }
       let stopping = false;
       const stop = async () => {
         if (stopping) return;

@@ -105,7 +105,7 @@ describe("middleware chain on the bot", () => {
     const live = await start([[plugin]], { admins: ["root"] });
     expect(await live.say("!roll 6 2 -l")).toEqual(["D6X2"]);
     expect(await live.say("!roll x")).toEqual([
-      'sides must be a whole number, got "x" — usage: !roll <sides:int> [times:int] [--loud]',
+      'sides must be a whole number, got "x" — usage: !roll <sides> [times] [--loud]',
     ]);
     expect(await live.say("!shutdown")).toEqual(["!shutdown: not allowed for alice@localhost"]);
     expect(await live.say("!shutdown", "root")).toEqual(["bye"]);
@@ -123,8 +123,11 @@ describe("middleware chain on the bot", () => {
     });
     const live = await start([[plugin]]);
     expect(await live.say("!coin")).toEqual(["heads"]);
-    expect(await live.say("!coin", "bob")).toEqual([]);
-    live.clock.advance(60_000);
+    // Too soon: said once how long to wait, then silent until the cooldown is over.
+    expect(await live.say("!coin", "bob")).toEqual(["!coin: try again in 60 s"]);
+    live.clock.advance(20_000);
+    expect(await live.say("!coin", "carol")).toEqual([]);
+    live.clock.advance(40_000);
     expect(await live.say("!coin", "bob")).toEqual(["heads"]);
   });
 
@@ -165,11 +168,11 @@ describe("help and did-you-mean", () => {
         "Commands:",
         "!help [command] — lists the commands, or explains one",
         "!reset — forgets everything (admin)",
-        "!roll <sides:int> — rolls a die",
+        "!roll <sides> — rolls a die",
         "Say !help <command> for details.",
       ].join("\n"),
     ]);
-    expect(await live.say("!help roll")).toEqual(["!roll <sides:int> — rolls a die\naliases: !r"]);
+    expect(await live.say("!help roll")).toEqual(["!roll <sides> — rolls a die\naliases: !r"]);
     expect(await live.say("!help !reset")).toEqual(["!reset — forgets everything\nadmins only"]);
     expect(await live.say("!help rol")).toEqual(["unknown command !rol — did you mean !roll?"]);
     expect(await live.say("!help zzz")).toEqual(["no command !zzz; !help lists them"]);

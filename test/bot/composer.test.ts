@@ -157,7 +157,7 @@ describe("commands", () => {
     await bot.run(ctx);
     expect(ran).toBe(false);
     expect(ctx.replies).toEqual([
-      'sides must be a whole number, got "many" — usage: !roll <sides:int>',
+      'sides must be a whole number, got "many" — usage: !roll <sides>',
     ]);
   });
 
@@ -191,9 +191,10 @@ describe("commands", () => {
   test("cooldowns per user, per topic and global follow the injected clock", async () => {
     let now = 0;
     const bot = chain({ now: () => now });
-    bot.command("u", { cooldown: { seconds: 10, per: "user" } }, (ctx) => ctx.reply("u"));
-    bot.command("t", { cooldown: { seconds: 10, per: "topic" } }, (ctx) => ctx.reply("t"));
-    bot.command("g", { cooldown: { seconds: 10, per: "global" } }, (ctx) => ctx.reply("g"));
+    const silent = { seconds: 10, notify: false };
+    bot.command("u", { cooldown: { ...silent, per: "user" } }, (ctx) => ctx.reply("u"));
+    bot.command("t", { cooldown: { ...silent, per: "topic" } }, (ctx) => ctx.reply("t"));
+    bot.command("g", { cooldown: { ...silent, per: "global" } }, (ctx) => ctx.reply("g"));
     const run = async (body: string, from: string, topic = "#a@test.local") => {
       const ctx = context(body, { from, topic });
       await bot.run(ctx);
@@ -210,6 +211,29 @@ describe("commands", () => {
     now = 10_000;
     expect(await run("!u", "a@x")).toBe(1);
     expect(await run("!g", "b@x")).toBe(1);
+  });
+
+  test("a command run too soon answers once with the wait, then stays silent", async () => {
+    let now = 0;
+    const bot = chain({ now: () => now });
+    bot.command("coffee", { cooldown: { seconds: 150 } }, (ctx) => ctx.reply("coffee"));
+    const replies = async (from: string) => {
+      const ctx = context("!coffee", { from });
+      await bot.run(ctx);
+      return ctx.replies;
+    };
+    expect(await replies("a@x")).toEqual(["coffee"]);
+    now = 100_000;
+    expect(await replies("a@x")).toEqual(["!coffee: try again in 50 s"]);
+    expect(await replies("a@x")).toEqual([]);
+    expect(await replies("b@x")).toEqual(["coffee"]);
+    now = 101_000;
+    expect(await replies("b@x")).toEqual(["!coffee: try again in 3 min"]);
+    now = 150_000;
+    expect(await replies("a@x")).toEqual(["coffee"]);
+    now = 150_001;
+    // A new wait: answered once again.
+    expect(await replies("a@x")).toEqual(["!coffee: try again in 3 min"]);
   });
 
   test("registering a name twice is refused", () => {

@@ -17,9 +17,13 @@ export interface Spawned {
   stderr(): Promise<string>;
 }
 
-export function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): Spawned {
   const proc = Bun.spawn([process.execPath, CLI, ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -67,6 +71,18 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Spaw
     },
     stderr: () => new Response(proc.stderr).text(),
   };
+}
+
+/** Runs the CLI to its end: exit status, stdout and stderr. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const spawned = spawnCli(args, options.env ?? {}, options);
+  const [stderr, code] = await Promise.all([spawned.stderr(), spawned.proc.exited]);
+  // stdout is read line by line by spawnCli; wait for its end too.
+  await spawned.waitFor(/(?!)/).catch(() => {});
+  return { code, stdout: spawned.lines.map((l) => `${l}\n`).join(""), stderr };
 }
 
 /** Starts `scalar server --port 0 …` and resolves with its address. */

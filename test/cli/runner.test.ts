@@ -22,7 +22,7 @@ bots:
     );
     const runner = await Runner.prepare(loadConfig(file), { write: () => {} });
     await expect(runner.start()).rejects.toThrow(
-      `the embedded server cannot listen on 127.0.0.1:${other.port} (the port is in use`,
+      `the embedded server cannot listen on 127.0.0.1:${other.port}: the port is in use (EADDRINUSE): stop the other server or choose another port (server.embedded.port)`,
     );
     await runner.stop();
   } finally {

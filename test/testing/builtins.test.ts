@@ -27,11 +27,11 @@ describe("help", () => {
     await alice.join("#general");
     await alice.say("#general", "!help");
     const help = await alice.expectMessage({ from: "dice", body: /^Commands:/ });
-    expect(help.body).toContain("!roll <sides:int> — rolls a die");
+    expect(help.body).toContain("!roll <sides> — rolls a die");
     await alice.say("#general", "!rol 6");
     await alice.expectMessage({ from: "dice", body: /did you mean !roll\?/ });
     await alice.say("#general", "!roll six");
-    await alice.expectMessage({ from: "dice", body: /usage: !roll <sides:int>/ });
+    await alice.expectMessage({ from: "dice", body: /usage: !roll <sides>$/ });
     await alice.say("#general", "!roll 6");
     await alice.expectMessage({ from: "dice", body: "rolled a die of 6" });
     await alice.expectNoMessage();

@@ -280,6 +280,8 @@ describe("the plugin clock", () => {
     await alice.say("#general", "!coffee");
     await alice.expectMessage({ body: "coffee time" });
     await alice.say("#general", "!coffee");
+    await alice.expectMessage({ body: "!coffee: try again in 60 s" });
+    await alice.say("#general", "!coffee");
     await alice.expectNoMessage({ from: "standup" });
     await h.clock.advance(60_000);
     await alice.say("#general", "!coffee");
