@@ -188,10 +188,13 @@ describe("sqlite store on disk", () => {
     const first = new SqliteHistoryStore(path);
     fill(first, topic("#a@x", "epoch-a"), 1, 30);
     put(first, topic("#a@x", "epoch-a"), 31, false);
+    put(first, topic("#quiet@x", "epoch-q"), 1, false);
     fill(first, topic("ghost@x", "epoch-g", true), 1, 2);
     first.close();
     const second = new SqliteHistoryStore(path, { messages: { topicEvents: 10 } });
     expect(second.latest("#a@x")).toEqual({ seq: 31, at: 1031, epoch: "epoch-a" });
+    // A channel with presence only is let go: nobody is in it after a start.
+    expect(second.latest("#quiet@x")).toBeUndefined();
     expect(all(second, "#a@x")).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
     expect(second.stats().pools).toMatchObject({ inbox: { events: 2 }, presence: { events: 1 } });
     second.close();

@@ -170,6 +170,10 @@ export class SqliteHistoryStore implements HistoryStore {
         e.size,
       );
     }
+    // Nobody is in any channel yet: one without messages keeps nothing.
+    for (const name of [...this.retention.topics.keys()]) {
+      if (name.startsWith("#")) this.retention.idle(name);
+    }
     for (const row of [...rows.values(), ...fresh.values()]) {
       const log = this.retention.topics.get(row.topic);
       if (log === undefined) {
