@@ -187,12 +187,16 @@ export class BotSet {
     });
     bot.catch((error) => {
       const plugin = error instanceof HandlerError ? { plugin: error.plugin } : {};
+      let message = describeCause(error);
+      // The entry names the bot and plugin already.
+      const named = error instanceof HandlerError ? `${error.bot}: plugin ${error.plugin} ` : "";
+      if (named !== "" && message.startsWith(named)) message = message.slice(named.length);
       this.emit({
         level: "error",
         source: c.id,
         bot: c.id,
         ...plugin,
-        message: describeCause(error),
+        message,
         error,
       });
       this.options.onError?.(error, bot);

@@ -13,6 +13,7 @@ import { BotSet, type BotSetOptions, prepareBots } from "../config/bots.ts";
 import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
 import { startServer } from "../server/index.ts";
 import { HarnessClock } from "./clock.ts";
+import { ErrorLog, type ErrorMatch, UnexpectedBotErrors } from "./errors.ts";
 import { BotLink } from "./link.ts";
 import { fullName, topicLabel } from "./match.ts";
 import { type BotSpec, type Setup, setupBots, setupConfig, withServer } from "./setup.ts";
@@ -50,6 +51,12 @@ export interface HarnessOptions {
    * the environment has `SCALARBOT_TEST_LOG=1`).
    */
   log?: (line: string) => void;
+  /**
+   * Errors the bots report (a handler that threw) are expected: `close()`
+   * does not fail on them. Without it, each must be claimed by
+   * `h.expectError(match)`.
+   */
+  allowErrors?: boolean;
 }
 
 /** What `close()` found still open. */
@@ -105,7 +112,8 @@ export class Harness implements AsyncDisposable {
   /** Runtime log lines (bot status, plugin logs, errors). */
   readonly logs: string[] = [];
   /** Every error a bot reported (handler failures, runtime problems), in order. */
-  readonly errors: Error[] = [];
+  readonly errors: Error[];
+  private readonly errorLog: ErrorLog;
   private domainName = "test.local";
   private readonly ownsDir: boolean;
   private readonly timers = new TimerSet();
@@ -121,6 +129,8 @@ export class Harness implements AsyncDisposable {
   /** Use `createHarness`. */
   constructor(private readonly options: HarnessOptions) {
     this.within = options.within ?? DEFAULT_WITHIN;
+    this.errorLog = new ErrorLog(this.timers);
+    this.errors = this.errorLog.all;
     this.ownsDir = options.dir === undefined;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), "scalarbot-test-"));
     const start = options.clockStart ?? 1_700_000_000_000;
@@ -171,7 +181,7 @@ export class Harness implements AsyncDisposable {
       write: (line) => this.log(line),
       dialer: (host, port, config) => this.entryFor(config.id).link.wrap(tcpDialer(host, port)),
       onBot: (bot, config) => this.track(bot, config.id),
-      onError: (error) => this.errors.push(error),
+      onError: (error) => this.errorLog.add(error),
       pluginClock: this.clock,
     };
     const prepared = setup.prepared ?? (await prepareBots(loaded));
@@ -293,8 +303,25 @@ export class Harness implements AsyncDisposable {
   }
 
   /**
+   * Claims an error a bot reported (a handler that threw): resolves with
+   * the first one not claimed yet whose message contains `match` (or
+   * matches the RegExp, or passes the function), waiting up to `within`
+   * ms. A claimed error does not fail `close()`.
+   *
+   * @example await h.expectError(/boom/);
+   */
+  expectError(match: ErrorMatch, options: { within?: number } = {}): Promise<Error> {
+    // Made here so a failure points at the test's line.
+    const failure = new Error();
+    Error.captureStackTrace(failure, Harness.prototype.expectError);
+    return this.errorLog.expect(match, options.within ?? this.within, failure);
+  }
+
+  /**
    * Stops the bots, closes the users and the server, removes the temporary
-   * folder, then fails (with `HarnessLeakError`) if anything was left: a
+   * folder. Then it fails with `UnexpectedBotErrors` if a bot reported an
+   * error the test did not claim (`expectError`) or allow (`allowErrors`),
+   * and with `HarnessLeakError` if anything was left: a
    * connection the server still counts, a bot link not closed, a plugin
    * timer still scheduled on `h.clock`, a harness timer still set.
    */
@@ -348,6 +375,8 @@ export class Harness implements AsyncDisposable {
       this.timers.clearAll();
     }
     if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+    const unexpected = this.options.allowErrors ? [] : this.errorLog.unexpected;
+    if (unexpected.length > 0) throw new UnexpectedBotErrors(unexpected, leaks);
     if (leaks.length > 0) throw new HarnessLeakError(leaks);
   }
 

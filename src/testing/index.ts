@@ -14,6 +14,7 @@
  * ```
  */
 export { HarnessClock } from "./clock.ts";
+export { type ErrorMatch, UnexpectedBotErrors } from "./errors.ts";
 export { createHarness, Harness, HarnessLeakError, type HarnessOptions } from "./harness.ts";
 export type { EventMatch, ReceivedEvent } from "./match.ts";
 export type { BotSpec, PluginSpec } from "./setup.ts";

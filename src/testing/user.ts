@@ -166,8 +166,10 @@ export class TestUser {
    * `within` ms. Rejects with what did arrive.
    */
   expectMessage(match: EventMatch = {}, options: ExpectOptions = {}): Promise<ReceivedEvent> {
-    // Made here so the failure points at the test line, not at a timer.
+    // Made here so the failure points at the test line, not at a timer; the
+    // frames of this method are cut, so the code frame shown is the test's.
     const failure = new Error();
+    Error.captureStackTrace(failure, TestUser.prototype.expectMessage);
     const within = options.within ?? this.host.within;
     const found = this.take(match);
     if (found !== undefined) return Promise.resolve(found);
@@ -204,6 +206,7 @@ export class TestUser {
    */
   async expectNoMessage(match: EventMatch = {}, options: ExpectOptions = {}): Promise<void> {
     const failure = new Error();
+    Error.captureStackTrace(failure, TestUser.prototype.expectNoMessage);
     await this.host.settle(options.within ?? this.host.within);
     const found = this.unconsumed.find((e) => matches(e, match, this.id, this.host.domain));
     if (found === undefined) return;

@@ -11,10 +11,63 @@ const CLI = join(ROOT, "src/cli.ts");
 
 export interface Spawned {
   proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** stdout so far, a line each. */
   lines: string[];
-  /** Resolves with the first line (past or future) matching `pattern`. */
+  /** stderr so far, a line each. */
+  errLines: string[];
+  /** Resolves with the first stdout line (past or future) matching `pattern`. */
   waitFor(pattern: RegExp): Promise<string>;
+  /** The same on stderr. */
+  waitForErr(pattern: RegExp): Promise<string>;
+  /** All of stderr, once the process closed it. */
   stderr(): Promise<string>;
+}
+
+/** Lines of a stream as they come, with waiters for a line matching a pattern. */
+function lineReader(stream: ReadableStream<Uint8Array>, name: string) {
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let ended = false;
+  const endWaiters: (() => void)[] = [];
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    let pending = "";
+    const take = (line: string) => {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    };
+    for await (const chunk of stream) {
+      pending += decoder.decode(chunk, { stream: true });
+      let nl = pending.indexOf("\n");
+      while (nl >= 0) {
+        take(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf("\n");
+      }
+    }
+    if (pending !== "") take(pending);
+    ended = true;
+    for (const end of endWaiters) end();
+  })();
+  const waitFor = (pattern: RegExp): Promise<string> => {
+    const seen = lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      waiters.push({ pattern, resolve });
+      const onEnd = () =>
+        reject(
+          new Error(`process ended before printing ${pattern} on ${name}:\n${lines.join("\n")}`),
+        );
+      if (ended) onEnd();
+      else endWaiters.push(onEnd);
+    });
+  };
+  return { lines, waitFor, done };
 }
 
 export function spawnCli(
@@ -29,47 +82,18 @@ export function spawnCli(
     stderr: "pipe",
     env: { ...process.env, ...env },
   });
-  const lines: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  let ended = false;
-  const endWaiters: (() => void)[] = [];
-  (async () => {
-    const decoder = new TextDecoder();
-    let pending = "";
-    for await (const chunk of proc.stdout) {
-      pending += decoder.decode(chunk, { stream: true });
-      let nl = pending.indexOf("\n");
-      while (nl >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.push(line);
-        for (const w of [...waiters]) {
-          if (w.pattern.test(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-        nl = pending.indexOf("\n");
-      }
-    }
-    ended = true;
-    for (const end of endWaiters) end();
-  })();
+  const out = lineReader(proc.stdout, "stdout");
+  const err = lineReader(proc.stderr, "stderr");
   return {
     proc,
-    lines,
-    waitFor(pattern) {
-      const seen = lines.find((l) => pattern.test(l));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ pattern, resolve });
-        const onEnd = () =>
-          reject(new Error(`process ended before printing ${pattern}:\n${lines.join("\n")}`));
-        if (ended) onEnd();
-        else endWaiters.push(onEnd);
-      });
+    lines: out.lines,
+    errLines: err.lines,
+    waitFor: out.waitFor,
+    waitForErr: err.waitFor,
+    stderr: async () => {
+      await err.done;
+      return err.lines.map((l) => `${l}\n`).join("");
     },
-    stderr: () => new Response(proc.stderr).text(),
   };
 }
 
@@ -80,7 +104,7 @@ export async function runCli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const spawned = spawnCli(args, options.env ?? {}, options);
   const [stderr, code] = await Promise.all([spawned.stderr(), spawned.proc.exited]);
-  // stdout is read line by line by spawnCli; wait for its end too.
+  // The end of stdout: a pattern nothing matches rejects once it closed.
   await spawned.waitFor(/(?!)/).catch(() => {});
   return { code, stdout: spawned.lines.map((l) => `${l}\n`).join(""), stderr };
 }

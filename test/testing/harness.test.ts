@@ -108,6 +108,8 @@ describe("users and expectations", () => {
 
   test("a handler that throws is in h.errors and in the failure message", async () => {
     await using h = await createHarness({
+      // This test is about the error: close() must not fail on it.
+      allowErrors: true,
       bots: [
         {
           id: "broken",
@@ -133,6 +135,9 @@ describe("users and expectations", () => {
       .catch((e: Error) => e);
     expect(h.errors.map((e) => e.message).join()).toContain("boom");
     expect((error as Error).message).toContain("bot errors:");
+    // The failure's first frame is this test's line, not the harness's.
+    const frames = (error as Error).stack?.split("\n").filter((l) => /^\s+at /.test(l));
+    expect(frames?.[0]).toContain("harness.test.ts:");
   });
 });
 
