@@ -21,11 +21,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   protocol: [],
   client: ["protocol"],
   bot: ["client", "protocol"],
-  plugins: ["bot"],
+  // The webhook signature checks (src/http/signature.ts) are for plugins too.
+  plugins: ["bot", "http"],
   config: ["bot", "plugins", "client", "protocol"],
   server: ["protocol"],
-  testing: ["server", "bot", "config", "client", "plugins", "protocol"],
-  cli: ["protocol", "client", "bot", "plugins", "config", "server", "testing"],
+  http: ["bot", "client", "protocol"],
+  testing: ["server", "bot", "config", "client", "plugins", "protocol", "http"],
+  cli: ["protocol", "client", "bot", "plugins", "config", "server", "testing", "http"],
   index: ["protocol", "client", "bot", "plugins", "config", "server", "cli"],
 };
 

@@ -28,6 +28,7 @@ import type {
   Listener,
   ListenOptions,
 } from "./composer.ts";
+import type { HttpRoutes } from "./routes.ts";
 import type { Store } from "./store.ts";
 
 export type {
@@ -38,6 +39,8 @@ export type {
   NextFunction,
 } from "./composer.ts";
 export type { CooldownSpec } from "./cooldown.ts";
+export type { BotObserver } from "./observe.ts";
+export type { HttpRoutes, RouteContext, RouteHandler, RouteMethod } from "./routes.ts";
 export { parseDuration, parseSchedule, type Schedule } from "./schedule.ts";
 export type { Store } from "./store.ts";
 
@@ -280,6 +283,11 @@ export interface BotApi {
   onCheckpoint(fn: () => unknown): void;
   /** Resolves a path relative to the configuration file's folder. */
   resolve(path: string): string;
+  /**
+   * The plugin's HTTP routes, served under `/bots/<bot id>/` by the
+   * configuration's `http` listener; dropped when the plugin stops.
+   */
+  readonly http: HttpRoutes;
 }
 
 /** What a plugin module exports (as `default`, or a named `setup`). */

@@ -39,7 +39,9 @@ import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts"
 import { HandlerError } from "./errors.ts";
 import helpPlugin, { helpOptions } from "./help.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
+import { type BotObserver, fanOut } from "./observe.ts";
 import { type BotOptions, clientOptions } from "./options.ts";
+import { type HttpRoutes, RouteTable } from "./routes.ts";
 import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
 
 export type { BotOptions } from "./options.ts";
@@ -78,6 +80,11 @@ export class Bot implements BotApi {
   private readonly dispatcher: Dispatcher;
   private readonly checkpoints: Checkpoints;
   private errorHandler: (error: Error) => void;
+  /** Every plugin's HTTP routes (served by the HTTP layer, when there is one). */
+  readonly routes = new RouteTable();
+  private readonly observers: BotObserver[] = [];
+  private observer: BotObserver | undefined;
+  private sending = 0;
   private started = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -141,6 +148,25 @@ export class Bot implements BotApi {
     return this.client;
   }
 
+  /** Texts given to `send` (or `reply`, `dm`) that the server has not yet taken in full. */
+  get outboundQueue(): number {
+    return this.sending;
+  }
+
+  /**
+   * Lets `observer` see events, handler times, failures, statuses and sends
+   * (the metrics layer does). Returns a function that stops it.
+   */
+  observe(observer: BotObserver): () => void {
+    this.observers.push(observer);
+    this.observer = this.dispatcher.observer = fanOut(this.observers);
+    return () => {
+      const at = this.observers.indexOf(observer);
+      if (at >= 0) this.observers.splice(at, 1);
+      this.observer = this.dispatcher.observer = fanOut(this.observers);
+    };
+  }
+
   /** Replaces the one error handler every handler failure and runtime problem goes to. */
   catch(handler: (error: Error) => void): void {
     this.errorHandler = handler;
@@ -196,6 +222,10 @@ export class Bot implements BotApi {
 
   get command(): Chain["command"] {
     return this.self.command;
+  }
+
+  get http(): HttpRoutes {
+    return this.self.http;
   }
 
   every(schedule: string, fn: (tick: TickContext) => unknown, options?: EveryOptions): Timer {
@@ -260,6 +290,7 @@ export class Bot implements BotApi {
       topics: this.topics,
       pluginClock: this.pluginClock,
       chainSettings: this.chainSettings,
+      routes: this.routes,
       get started() {
         return bot.started;
       },
@@ -321,7 +352,18 @@ export class Bot implements BotApi {
   }
 
   send(topic: string, text: string): Promise<SentReply[]> {
-    return this.client.send(topic, text);
+    this.sending++;
+    const sent = this.client.send(topic, text);
+    sent.then(
+      (replies) => {
+        this.sending--;
+        this.observer?.sent?.(replies.length);
+      },
+      () => {
+        this.sending--;
+      },
+    );
+    return sent;
   }
 
   /** Starts the connect loop; resolves at once (watch `status`). */
@@ -409,6 +451,7 @@ export class Bot implements BotApi {
 
   private dispatchStatus(status: Status): void {
     if (status.type === "reset") this.log.warn(`${this.id}: ${describeStatus(status)}`);
+    this.observer?.status?.(status);
     const ctx = { bot: this as BotApi, status };
     for (const r of this.registrations) {
       if (r.name === "status") void this.dispatcher.invoke(r, ctx);
@@ -425,6 +468,7 @@ export class Bot implements BotApi {
   }
 
   private report(error: Error): void {
+    if (error instanceof HandlerError) this.observer?.failed?.(error.plugin);
     try {
       this.errorHandler(error);
     } catch (inner) {

@@ -3,7 +3,7 @@
  * log and timers, over the bot's shared command registry, cooldowns and
  * connection. The bot runs each plugin's chain for every event, in the
  * order the plugins were set up; `release` drops all of a plugin's
- * handlers and timers at once.
+ * handlers, timers and HTTP routes at once.
  */
 
 import type { Clock } from "../client/clock.ts";
@@ -32,6 +32,7 @@ import {
   type Listener,
   type ListenOptions,
 } from "./composer.ts";
+import { type HttpRoutes, pluginRoutes, type RouteTable } from "./routes.ts";
 import { parseSchedule, ScheduledTimer } from "./schedule.ts";
 import type { Store } from "./store.ts";
 
@@ -60,6 +61,8 @@ export interface PluginHostBot {
   resolve(path: string): string;
   /** Whether the bot's `start` was called (timers run from then on). */
   readonly started: boolean;
+  /** The bot's HTTP routes, every plugin's. */
+  readonly routes: RouteTable;
 }
 
 /** Runs of one schedule that may wait behind a slow one before new ones are skipped. */
@@ -68,6 +71,7 @@ const MAX_QUEUED_RUNS = 100;
 export class PluginHost implements BotApi {
   readonly chain: Composer<Context>;
   readonly store: Store;
+  readonly http: HttpRoutes;
   private readonly timers = new Set<ScheduledTimer>();
   private readonly ticks = new Set<Promise<void>>();
   private attached = false;
@@ -84,6 +88,13 @@ export class PluginHost implements BotApi {
       plugin: name,
       report: (error, registration, ctx) => bot.pluginError(name, registration, ctx, error),
     });
+    this.http = pluginRoutes(
+      bot.routes,
+      name,
+      { bot: this, store: this.store, log },
+      (route, error) => bot.pluginError(name, route, undefined, error),
+      () => this.released,
+    );
   }
 
   get id(): string {
@@ -268,6 +279,7 @@ export class PluginHost implements BotApi {
     this.timers.clear();
     this.chain.clear();
     this.bot.unregister(this.name);
+    this.bot.routes.remove(this.name);
   }
 
   // ----------------------------------------------------------- messaging --

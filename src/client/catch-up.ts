@@ -75,6 +75,8 @@ export class TopicSync {
   delivered: number | undefined;
   /** The sequence space `delivered` counts in. */
   epoch: string | undefined;
+  /** `subscribed.seq` of this connection; undefined until the reply (and after a disconnect). */
+  subscribedSeq: number | undefined;
 
   constructor(
     readonly topic: string,
@@ -94,6 +96,7 @@ export class TopicSync {
   beginSubscribe(source: HistorySource): void {
     this.generation++;
     this.source = source;
+    this.subscribedSeq = undefined;
     this.filling = true;
     this.buffer = [];
     this.bufferedBytes = 0;
@@ -104,6 +107,7 @@ export class TopicSync {
   disconnected(): void {
     this.generation++;
     this.source = undefined;
+    this.subscribedSeq = undefined;
     this.filling = false;
     this.buffer = [];
     this.bufferedBytes = 0;
@@ -122,6 +126,7 @@ export class TopicSync {
   /** Call with `subscribed`; resolves when catch-up is done and live dispatch runs. */
   async subscribed(latest: number, epoch?: string): Promise<void> {
     const generation = this.generation;
+    this.subscribedSeq = latest;
     let quietRetention = false;
     if (this.delivered === undefined) {
       this.epoch = epoch;

@@ -101,14 +101,18 @@ export class Client {
     return this.domainName === undefined ? topic : parseName(topic, this.domainName).full;
   }
 
-  /** Per configured topic (full name): where it is read up to. */
-  cursors(): Map<string, Cursor & { catchingUp: boolean }> {
-    const out = new Map<string, Cursor & { catchingUp: boolean }>();
+  /**
+   * Per configured topic (full name): where it is read up to, and the
+   * `subscribed.seq` of this connection (undefined while not subscribed).
+   */
+  cursors(): Map<string, Cursor & { catchingUp: boolean; subscribed: number | undefined }> {
+    const out = new Map<string, Cursor & { catchingUp: boolean; subscribed: number | undefined }>();
     for (const [topic, sync] of this.syncs) {
       out.set(topic, {
         seq: sync.delivered ?? 0,
         ...(sync.epoch === undefined ? {} : { epoch: sync.epoch }),
         catchingUp: sync.catchingUp,
+        subscribed: sync.subscribedSeq,
       });
     }
     return out;

@@ -10,6 +10,7 @@ import type { Bot } from "../bot/bot.ts";
 import type { StatusType } from "../client/status.ts";
 import { tcpDialer } from "../client/tcp-transport.ts";
 import { BotSet, type BotSetOptions, prepareBots } from "../config/bots.ts";
+import { botRequest } from "../http/bot-routes.ts";
 import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
 import { startServer } from "../server/index.ts";
 import { HarnessClock } from "./clock.ts";
@@ -282,6 +283,21 @@ export class Harness implements AsyncDisposable {
     await this.connected(entry, count + 1);
     await this.settle();
     return fresh;
+  }
+
+  /**
+   * Calls one of a bot's HTTP routes (`bot.http.post(…)`) as the listener
+   * would, without a socket: `path` is the route's (`/github`), `body` a
+   * string or bytes, or a plain object sent as JSON. Resolves with the response.
+   */
+  request(
+    bot: Bot | string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response> {
+    return botRequest(typeof bot === "string" ? this.bot(bot) : bot, method, path, body, headers);
   }
 
   /**
