@@ -30,7 +30,7 @@ const CLOSE_GRACE_MS = 2000;
  * requests: queued replies of this turn, or unsent bytes once the kernel
  * refused some. Reading resumes when the output has gone out.
  */
-export const HOLD_OUTPUT_BYTES = 256 * 1024;
+export const HOLD_OUTPUT_BYTES = 64 * 1024;
 
 /** Why input is held (bits of `holding`). */
 const HOLD_OUTPUT = 1;
@@ -116,7 +116,11 @@ export class Connection {
       if (this.inputHeld) this.held.error = error;
       else this.fail(error);
     }
-    if (this.held.bytes > 0) this.account();
+    if (this.held.bytes > 0) {
+      // The chunk is not ours to keep: what is held is copied out of it now.
+      this.held.seal();
+      this.account();
+    }
     // The half-sent deadline runs per frame: a frame left partial at the end
     // of this chunk started in it if any frame completed before it.
     if (!this.decoder.hasPartial) {
@@ -198,7 +202,10 @@ export class Connection {
         return;
       }
       if (type !== "message" && !this.requestBucket.take()) {
-        throw new ScalarError("rate_limited", "too many requests; slow down");
+        // A flood gets one of these per request: no exception, no general encoder.
+        if (this.unsettled > 0) this.ctx.hub.settle();
+        this.send(errorFrame("rate_limited", "too many requests; slow down", false, type, ref));
+        return;
       }
       if (!this.identified && type !== "identify" && type !== "ping") {
         throw new ScalarError("not_identified", `${type}: identify first`);

@@ -1,5 +1,6 @@
-import { encodeMessageFrame, type Outgoing, type Ref } from "../protocol/index.ts";
+import type { Ref } from "../protocol/index.ts";
 import { clipText, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_RE_BYTES } from "./clip.ts";
+import { encodeErrorFrame } from "./wire.ts";
 
 /** Encodes an `error` reply as a whole frame. */
 export function errorFrame(
@@ -10,13 +11,11 @@ export function errorFrame(
   ref: Ref | undefined,
 ): Uint8Array {
   // Both may echo what the client sent: clipped, the reply always fits a frame.
-  const frame: Outgoing = {
-    type: "error",
+  return encodeErrorFrame(
     code,
-    message: clipText(message, MAX_ERROR_MESSAGE_BYTES),
+    clipText(message, MAX_ERROR_MESSAGE_BYTES),
     fatal,
-  };
-  if (re !== undefined) frame.re = clipText(re, MAX_ERROR_RE_BYTES);
-  if (ref !== undefined) frame.ref = ref;
-  return encodeMessageFrame(frame);
+    re === undefined ? undefined : clipText(re, MAX_ERROR_RE_BYTES),
+    ref,
+  );
 }

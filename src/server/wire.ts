@@ -212,6 +212,40 @@ export function encodeEventFrame(event: EventFields): FrameSlice {
   return { buffer: arena, start: base, end: pos };
 }
 
+/**
+ * Encodes `error {code, message, fatal, re?, ref?}` as a whole frame. A
+ * flood is answered with one per request, so it takes no general encoder.
+ * The texts must be short enough for a frame (error-frame.ts clips them).
+ */
+export function encodeErrorFrame(
+  code: string,
+  message: string,
+  fatal: boolean,
+  re?: string,
+  refValue?: Ref,
+): Uint8Array {
+  beginScratch();
+  head(5, 4 + (re === undefined ? 0 : 1) + (refValue === undefined ? 0 : 1));
+  text("type");
+  text("error");
+  text("code");
+  text(code);
+  text("message");
+  text(message);
+  text("fatal");
+  buf[pos++] = fatal ? 0xf5 : 0xf4;
+  if (re !== undefined) {
+    text("re");
+    text(re);
+  }
+  if (refValue !== undefined) {
+    text("ref");
+    ref(refValue);
+  }
+  closeFrame();
+  return scratch.slice(0, pos);
+}
+
 /** Encodes `sent {topic, seq, at, ref?}` as a whole frame. */
 export function encodeSentFrame(
   topic: string,
