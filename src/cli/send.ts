@@ -36,7 +36,17 @@ export async function sendOnce(flags: ClientFlags, topic: string, text: string):
     if (full.kind === "channel") await connection.request({ type: "subscribe", topic: full.full });
     for (const body of splitText(text)) {
       const sent = await connection.request({ type: "message", to: full.full, body });
-      process.stdout.write(`sent ${shortName(sent.topic, welcome.server)} seq ${sent.seq}\n`);
+      process.stdout.write(
+        full.kind === "id"
+          ? `sent a direct message to ${sent.topic} (seq ${sent.seq})\n`
+          : `sent ${shortName(sent.topic, welcome.server)} seq ${sent.seq}\n`,
+      );
+    }
+    if (full.kind === "id" && !topic.includes("@")) {
+      // `general` is an ID: the channel needs its #, quoted in a shell.
+      process.stderr.write(
+        `scalar send: ${topic} is an ID, not a channel; for the channel, write '#${topic}'\n`,
+      );
     }
   } catch (error) {
     const why =

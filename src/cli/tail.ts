@@ -10,7 +10,11 @@ import { type EventFrame, shortName } from "../protocol/index.ts";
 import type { ClientFlags } from "./commands.ts";
 import { clockTime } from "./runner.ts";
 
-/** One readable line for an event. */
+/**
+ * One readable event: `HH:MM:SS #topic <from> body`; the continuation
+ * lines of a multi-line body are indented by two spaces, so each event
+ * stays one unit.
+ */
 export function formatTailLine(
   event: Pick<EventFrame, "topic" | "from" | "kind" | "body"> & { at: Date },
   domain: string,
@@ -20,7 +24,8 @@ export function formatTailLine(
   const from = shortName(event.from, domain);
   if (event.kind === "join") return `${time} ${topic} * ${from} joined`;
   if (event.kind === "leave") return `${time} ${topic} * ${from} left`;
-  return `${time} ${topic} <${from}> ${event.body ?? ""}`;
+  const body = (event.body ?? "").split(/\r?\n/).join("\n  ");
+  return `${time} ${topic} <${from}> ${body}`;
 }
 
 export async function tail(
@@ -29,6 +34,7 @@ export async function tail(
 ): Promise<void> {
   const token = flags.token ?? process.env.SCALAR_TOKEN;
   const write = (line: string) => process.stdout.write(`${line}\n`);
+  let stopping = false;
   const client: Client = new Client({
     id: flags.as ?? `tail-${process.pid}`,
     ...(token === undefined ? {} : { token }),
@@ -36,10 +42,13 @@ export async function tail(
     dialer: tcpDialer(flags.host, flags.port),
     address: `${flags.host}:${flags.port}`,
     backlog: flags.last ?? 0,
+    agent: "scalar-tail",
     reconnect: { initial: 250, max: 5000 },
     keepalive: { interval: 30_000, timeout: 10_000 },
     onError: (error) => process.stderr.write(`${describeCause(error)}\n`),
     onStatus: (status) => {
+      // Once interrupted, what the client says about stopping is no news.
+      if (stopping) return;
       process.stderr.write(`${clockTime()} ${describeStatus(status)}\n`);
       if (status.type === "gave_up") process.exit(1);
     },
@@ -60,7 +69,10 @@ export async function tail(
   });
   client.start();
   await new Promise<void>((resolve) => {
-    const stop = () => client.stop().then(resolve, resolve);
+    const stop = () => {
+      stopping = true;
+      client.stop().then(resolve, resolve);
+    };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });

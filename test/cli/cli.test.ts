@@ -10,7 +10,14 @@ import { Bot } from "../../src/bot/bot.ts";
 import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import { tcpDialer } from "../../src/client/tcp-transport.ts";
 import { record } from "../bot/helpers.ts";
-import { readLog, type Spawned, spawnCli, startServerProcess, whenFiles } from "./processes.ts";
+import {
+  readLog,
+  runCli,
+  type Spawned,
+  spawnCli,
+  startServerProcess,
+  whenFiles,
+} from "./processes.ts";
 
 let server: { spawned: Spawned; host: string; port: number };
 const cleanup: (() => unknown)[] = [];
@@ -219,6 +226,48 @@ describe("scalar validate / schema / send / tail", () => {
     expect(line).toMatch(/^\d\d:\d\d:\d\d #tailtest <alice> hello tail$/);
     tail.proc.kill("SIGINT");
     expect(await tail.proc.exited).toBe(0);
+  });
+
+  test("tail: a multi-line body is one event, continuation lines indented; Ctrl-C says nothing of a bot", async () => {
+    const address = ["--host", server.host, "--port", String(server.port)];
+    const tail = spawnCli(["tail", ...address, "--as", "reader", "#multiline"]);
+    cleanup.push(async () => {
+      tail.proc.kill();
+      await tail.proc.exited;
+    });
+    await tail.waitFor(/#multiline \* reader joined/);
+    const send = spawnCli(["send", ...address, "--as", "alice", "#multiline", "one\ntwo\nthree"]);
+    expect(await send.proc.exited).toBe(0);
+    const first = await tail.waitFor(/<alice> one$/);
+    expect(first).toMatch(/^\d\d:\d\d:\d\d #multiline <alice> one$/);
+    await tail.waitFor(/^ {2}three$/);
+    const at = tail.lines.indexOf(first);
+    expect(tail.lines.slice(at + 1, at + 3)).toEqual(["  two", "  three"]);
+    const before = tail.errLines.length;
+    tail.proc.kill("SIGINT");
+    expect(await tail.proc.exited).toBe(0);
+    const said = (await tail.stderr()).split("\n").slice(before).join("\n");
+    expect(said).not.toMatch(/bot/i);
+    expect(said.trim()).toBe("");
+  });
+
+  test("send to a bare name: says it sent a direct message, hints at the channel", async () => {
+    const send = await runCli([
+      "send",
+      "--host",
+      server.host,
+      "--port",
+      String(server.port),
+      "--as",
+      "alice",
+      "general",
+      "hi",
+    ]);
+    expect(send.code).toBe(0);
+    expect(send.stdout).toMatch(/^sent a direct message to general@localhost \(seq \d+\)\n$/);
+    expect(send.stderr).toBe(
+      "scalar send: general is an ID, not a channel; for the channel, write '#general'\n",
+    );
   });
 
   test("send to an unreachable server fails with the address", async () => {

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { definePlugin } from "../../src/bot/api.ts";
 import { Bot } from "../../src/bot/bot.ts";
 import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import echo, { echoText } from "../../src/plugins/echo.ts";
+import { createHarness } from "../../src/testing/index.ts";
 import { FakeServer } from "../client/fake-server.ts";
 
 const bots: Bot[] = [];
@@ -41,5 +43,35 @@ describe("echo", () => {
     await bot.idle();
     const bodies = server.events.get("#general@localhost")!.map((e) => e.body);
     expect(bodies).not.toContain("old");
+  });
+});
+
+describe("echo with direct: true, through the harness", () => {
+  test("a command sent by DM is answered once: by its command, not echoed too", async () => {
+    const dice = definePlugin({
+      name: "dice",
+      setup(bot) {
+        bot.command("roll", {}, (ctx) => ctx.reply("4"));
+      },
+    });
+    await using h = await createHarness({
+      bots: [{ id: "echo", plugins: [["echo", { direct: true }], dice] }],
+    });
+    const alice = await h.user("alice");
+    await alice.dm("echo", "!roll");
+    await alice.expectMessage({ from: "echo", body: "4" });
+    await alice.expectNoMessage({ from: "echo" });
+    await alice.dm("echo", "!echo hi there");
+    await alice.expectMessage({ from: "echo", body: "hi there" });
+    await alice.expectNoMessage({ from: "echo" });
+    await alice.dm("echo", "!help");
+    await alice.expectMessage({ from: "echo", body: /^Commands:/ });
+    await alice.expectNoMessage({ from: "echo" });
+    // Not a command: echoed, once.
+    await alice.dm("echo", "!nosuch thing");
+    await alice.expectMessage({ from: "echo", body: "!nosuch thing" });
+    await alice.dm("echo", "plain words");
+    await alice.expectMessage({ from: "echo", body: "plain words" });
+    await alice.expectNoMessage({ from: "echo" });
   });
 });
