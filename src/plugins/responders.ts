@@ -28,10 +28,12 @@ const cooldownSchema = z.union(
       .object({
         seconds: z.number({ error: "expected seconds" }).positive(),
         per: z.enum(["user", "topic", "global"]).default("topic"),
+        /** A command rule run too soon answers once with the wait (default); false: silent. */
+        notify: z.boolean({ error: "expected true or false" }).optional(),
       })
       .strict(),
   ],
-  { error: 'expected seconds, or { seconds, per: "user" | "topic" | "global" }' },
+  { error: 'expected seconds, or { seconds, per: "user" | "topic" | "global", notify }' },
 );
 
 const ruleSchema = z

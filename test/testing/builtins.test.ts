@@ -191,3 +191,40 @@ describe("bots/responder.yaml", () => {
     expect(alice.messages.filter((m) => m.from.startsWith("helper@"))).toHaveLength(2);
   });
 });
+
+describe("responders: command cooldowns", () => {
+  test("a command run too soon answers once with the wait; notify: false stays silent", async () => {
+    const config = `
+bots:
+  - id: helper@localhost
+    topics: ["#general"]
+    state: ./data/helper
+    plugins:
+      - use: responders
+        with:
+          rules:
+            - command: tea
+              reply: "tea for {from.local}"
+              cooldown: { seconds: 60, per: user }
+            - command: quiet
+              reply: "shh"
+              cooldown: { seconds: 60, notify: false }
+`;
+    await using h = await createHarness({ config });
+    const alice = await h.user("alice");
+    await alice.join("#general");
+    await alice.say("#general", "!tea");
+    await alice.expectMessage({ from: "helper", body: "tea for alice" });
+    await h.clock.advance(20_000);
+    await alice.say("#general", "!tea");
+    await alice.expectMessage({ from: "helper", body: "!tea: try again in 40 s" });
+    await alice.say("#general", "!tea");
+    await alice.say("#general", "!quiet");
+    await alice.expectMessage({ from: "helper", body: "shh" });
+    await alice.say("#general", "!quiet");
+    await alice.expectNoMessage({ from: "helper" });
+    await h.clock.advance(40_000);
+    await alice.say("#general", "!tea");
+    await alice.expectMessage({ from: "helper", body: "tea for alice" });
+  });
+});

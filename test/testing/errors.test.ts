@@ -162,3 +162,25 @@ test("a handler throws", async () => {
   expect(output).toContain(": kaboom");
   expect(output).toContain(`${file}:10:`);
 });
+
+test("createHarness: a plugin whose setup throws is named with its bot and the test's line", async () => {
+  const error = await createHarness({
+    bots: [
+      {
+        id: "bad",
+        plugins: [
+          {
+            name: "bad",
+            setup() {
+              throw new Error("no setup for you");
+            },
+          },
+        ],
+      },
+    ],
+  }).catch((e: Error) => e);
+  expect((error as Error).name).toBe("PluginSetupError");
+  expect((error as Error).message).toMatch(
+    /^\(harness\): bots\[0\]\.plugins\[0\]: setup failed at test\/testing\/errors\.test\.ts:\d+: no setup for you \(plugin bad of bot bad@test\.local\)$/,
+  );
+});
