@@ -6,6 +6,7 @@ import type { Bot } from "../bot/bot.ts";
 import { BotSet, type BotSetOptions, type PreparedBot, prepareBots } from "../config/bots.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import type { HttpListener, Metrics } from "../http/index.ts";
 import type { RunningServer, Logger as ServerLogger, ServerOptions } from "../server/index.ts";
 import { describeStartError, makeHistoryFolder } from "../server/start-errors.ts";
 
@@ -18,13 +19,21 @@ export class Runner {
   private server: RunningServer | undefined;
   private stopping: Promise<void> | undefined;
   private readonly bots: BotSet;
+  private http: { listener: HttpListener; metrics: Metrics } | undefined;
 
   private constructor(
     readonly loaded: LoadedConfig,
     prepared: PreparedBot[],
     options: RunnerOptions,
   ) {
-    this.bots = new BotSet(loaded, prepared, options);
+    this.bots = new BotSet(loaded, prepared, {
+      ...options,
+      onBot: (bot, config) => {
+        // Before it starts, so the metrics see its first status; a restarted one continues the series.
+        this.http?.metrics.attach(bot, config.id);
+        options.onBot?.(bot, config);
+      },
+    });
   }
 
   /**
@@ -59,6 +68,7 @@ export class Runner {
   async start(): Promise<void> {
     const config = this.loaded.config;
     if ("embedded" in config.server) this.server = await this.startEmbedded(config.server.embedded);
+    if (config.http !== undefined) this.http = await this.startHttp(config.http);
     await this.bots.start(this.address);
     const n = this.bots.list.length;
     this.bots.log("runner", `${n} bot${n === 1 ? "" : "s"} started from ${this.loaded.file}`);
@@ -105,6 +115,25 @@ export class Runner {
     return server;
   }
 
+  /** The `http` listener: health, readiness, metrics, plugin routes (docs/operations.md). */
+  private async startHttp(http: NonNullable<Config["http"]>) {
+    const { Metrics, startHttp } = await import("../http/index.ts");
+    const metrics = new Metrics();
+    const bots = () => this.bots.list;
+    const listener = startHttp({ host: http.host, port: http.port, bots, metrics });
+    this.bots.log(
+      "http",
+      `listening on ${listener.url} (/healthz, /readyz, /metrics, /bots/<id>/…)`,
+    );
+    return { listener, metrics };
+  }
+
+  /** The `http` listener's address, when there is one. */
+  get httpAddress(): { host: string; port: number; url: string } | undefined {
+    const listener = this.http?.listener;
+    return listener && { host: listener.host, port: listener.port, url: listener.url };
+  }
+
   /** See `BotSet.restart`. */
   restart(bot: Bot, whileStopped?: () => unknown): Promise<Bot> {
     return this.bots.restart(bot, whileStopped);
@@ -115,6 +144,8 @@ export class Runner {
     this.stopping ??= (async () => {
       await this.bots.stop();
       await this.server?.stop();
+      // Last: until here /readyz says the bots are stopping.
+      await this.http?.listener.stop();
       this.bots.log("runner", "stopped");
     })();
     return this.stopping;

@@ -85,6 +85,18 @@ export const serverSchema = z.union(
   { error: "expected { host, port } of a server to connect to, or { embedded: { … } } to run one" },
 );
 
+export const httpSchema = z
+  .object({
+    host: host
+      .default("127.0.0.1")
+      .describe("Address to listen on (loopback unless you mean the network to reach it)."),
+    port: port.describe(
+      "Port of /healthz, /readyz, /metrics and /bots/<id>/…; 0 takes a free one.",
+    ),
+  })
+  .strict()
+  .describe("An HTTP listener for health, readiness, Prometheus metrics and plugin routes.");
+
 export const reconnectSchema = z
   .object({
     initial: seconds("a delay").default(0.25).describe("First delay."),
@@ -194,6 +206,7 @@ export const botSchema = z
 export const configSchema = z
   .object({
     server: serverSchema.default({ host: "127.0.0.1", port: 7667 }),
+    http: httpSchema.optional(),
     bots: z.array(botSchema, { error: "expected a list of bots" }).min(1, {
       error: "expected at least one bot",
     }),
