@@ -1,6 +1,7 @@
 import type { Plugin } from "../bot/index.ts";
 import { helpPlugin as help, helpOptions } from "../bot/index.ts";
 import echo, { echoOptions } from "./echo.ts";
+import github, { githubOptions } from "./github.ts";
 import logger, { loggerOptions } from "./logger.ts";
 import responders, { respondersOptions } from "./responders.ts";
 import scheduler, { schedulerOptions } from "./scheduler.ts";
@@ -12,6 +13,7 @@ export const BUILTIN_PLUGINS = {
   help: { plugin: help as Plugin<unknown>, options: helpOptions },
   responders: { plugin: responders as Plugin<unknown>, options: respondersOptions },
   scheduler: { plugin: scheduler as Plugin<unknown>, options: schedulerOptions },
+  github: { plugin: github as Plugin<unknown>, options: githubOptions },
 } as const;
 
 export type BuiltinName = keyof typeof BUILTIN_PLUGINS;
