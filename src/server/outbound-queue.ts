@@ -148,7 +148,8 @@ export class OutboundQueue {
    */
   private block(buffer: Uint8Array, from: number, end: number, next: number): void {
     const rest: [Uint8Array, number, number][] = [];
-    for (let i = next; i < this.count; i++) rest.push([this.buffers[i]!, this.starts[i]!, this.ends[i]!]);
+    for (let i = next; i < this.count; i++)
+      rest.push([this.buffers[i]!, this.starts[i]!, this.ends[i]!]);
     this.clear();
     this.blocked = true;
     this.tailBytes = end - from;
@@ -184,7 +185,10 @@ export class OutboundQueue {
       const buffer = this.buffers[i]!;
       const start = this.starts[i]!;
       const end = this.ends[i]!;
-      scratch.set(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end), offset);
+      scratch.set(
+        start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end),
+        offset,
+      );
       offset += end - start;
     }
     return scratch;
