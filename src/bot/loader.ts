@@ -8,7 +8,7 @@
 import { pathToFileURL } from "node:url";
 import { describeCause } from "../client/errors.ts";
 import { installPlugin, type Plugin } from "./api.ts";
-import { formatLocation } from "./source-location.ts";
+import { formatLocation, shownPath } from "./source-location.ts";
 
 /** A plugin as a configuration names it: a known name or a module path, and its options. */
 export interface PluginEntry {
@@ -56,7 +56,7 @@ export async function loadPlugin(
     } catch (error) {
       throw new PluginLoadError(
         `${where}.use`,
-        `cannot load ${entry.use}: ${describeImportError(error)}`,
+        `cannot load ${shownPath(entry.use)}: ${describeImportError(error, entry.use)}`,
         error,
       );
     }
@@ -108,7 +108,18 @@ function isBuildMessage(value: unknown): value is BuildMessage {
  * AggregateError ("3 errors building …") whose `errors` say where: each
  * is shown as `file:LINE:COLUMN: message` with its source line.
  */
-export function describeImportError(error: unknown): string {
+export function describeImportError(error: unknown, file?: string): string {
+  const missing = error as { name?: unknown; code?: unknown; specifier?: unknown } | null;
+  if (
+    missing?.name === "ResolveMessage" &&
+    missing.code === "ERR_MODULE_NOT_FOUND" &&
+    file !== undefined &&
+    typeof missing.specifier === "string" &&
+    missing.specifier.endsWith(file)
+  ) {
+    // Bun names the loader as the importer: the file itself is what is missing.
+    return "no such file";
+  }
   const found = (error as { errors?: unknown } | null)?.errors;
   const messages = Array.isArray(found) ? found.filter(isBuildMessage) : [];
   if (isBuildMessage(error)) messages.push(error);
@@ -149,7 +160,7 @@ function pluginOf(module: Record<string, unknown>, where: string, path: string):
   }
   throw new PluginLoadError(
     where,
-    `${path} exports no plugin: expected \`export default definePlugin({ setup })\` or \`export function setup(bot, options)\``,
+    `${shownPath(path)} exports no plugin: expected \`export default definePlugin({ setup })\` or \`export function setup(bot, options)\``,
   );
 }
 

@@ -57,9 +57,13 @@ export function locateError(error: unknown, file?: string): SourceLocation | und
   );
 }
 
+/** A path as messages show it: relative to `cwd` when inside it, else absolute. */
+export function shownPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+}
+
 /** `bots/hello.ts:12`: relative to `cwd` when inside it, else absolute. */
 export function formatLocation(location: SourceLocation, cwd = process.cwd()): string {
-  const rel = relative(cwd, location.file);
-  const shown = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : location.file;
-  return `${shown}:${location.line}`;
+  return `${shownPath(location.file, cwd)}:${location.line}`;
 }

@@ -114,7 +114,7 @@ test("run: a plugin that does not compile shows Bun's build errors with file:lin
   const run = await runCli(["run", "bots.yaml"], { cwd: dir });
   expect(run.code).toBe(2);
   expect(run.stderr.trim().split("\n")).toEqual([
-    `bots.yaml:6: bots[0].plugins[0].use: cannot load ${join(dir, "bots/broken.ts")}: it does not compile (2 errors):`,
+    `bots.yaml:6: bots[0].plugins[0].use: cannot load bots/broken.ts: it does not compile (2 errors):`,
     '  bots/broken.ts:4:3: Expected ")" but found "}"',
     "      },",
     "  bots/broken.ts:5:1: Unexpected }",

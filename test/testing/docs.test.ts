@@ -78,6 +78,28 @@ test("the logger misses nothing while its bot is away", async () => {
   expect(log).toContain('"body":"said while down"');
 });
 
+test("a failing lookup is reported, and the bot goes on", async () => {
+  const weather = definePlugin({
+    name: "weather",
+    setup(bot) {
+      bot.command("weather", { args: "<city>" }, (ctx) => {
+        if (ctx.command.args.city === "atlantis") throw new Error("no such city");
+        return ctx.reply("sunny");
+      });
+    },
+  });
+  await using h = await createHarness({
+    bots: [{ id: "weather", topics: ["#general"], plugins: [weather] }],
+  });
+  const alice = await h.user("alice");
+  await alice.join("#general");
+  await alice.say("#general", "!weather atlantis");
+  const error = await h.expectError("no such city");
+  expect(error.message).toContain("plugin weather failed on command weather");
+  await alice.say("#general", "!weather paris");
+  await alice.expectMessage({ from: "weather", body: "sunny" });
+});
+
 test("docs/testing.md: every ts block is in this file, verbatim", async () => {
   const doc = await Bun.file(new URL("../../docs/testing.md", import.meta.url)).text();
   const self = await Bun.file(import.meta.path).text();
