@@ -146,7 +146,7 @@ test("validate: module, setup and duplicate problems of every bot in one pass; n
   // hello's module does not load: its other plugins are not set up (their result would be guesswork).
   expect(lines[0]).toStartWith("bots.yaml:6: bots[0].plugins[0].use: cannot load");
   expect(lines.filter((l) => l.startsWith("bots.yaml:"))).toEqual([
-    lines[0],
+    lines[0]!,
     "bots.yaml:14: bots[1].plugins[2]: !roll is registered twice: by plugin ./bots/dice.ts (line 13) at bots/dice.ts:2 and by plugin ./bots/boom.ts at bots/boom.ts:4; rename one of them (bot other@localhost)",
     'bots.yaml:15: bots[1].plugins[3]: setup failed at bots/schedule.ts:2: bot.every: expected a duration like "30s", "5m", "2h", "1d" or a cron expression like "0 9 * * 1-5", got "5min" (plugin ./bots/schedule.ts of bot other@localhost)',
   ]);
