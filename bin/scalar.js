@@ -9,6 +9,10 @@
  * only when stdin is not a terminal: a Ctrl-C in a terminal already reaches
  * Bun (the whole foreground process group gets it), and a second SIGINT
  * would stop it at once instead of gracefully.
+ *
+ * Under an npm script (`npm start`), npm passes SIGTERM to the script's
+ * shell only, and a shell that did not exec us dies without passing it on:
+ * a parent that goes away before any signal reached us counts as SIGTERM.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -73,11 +77,22 @@ if (bun === undefined) {
 }
 
 const child = spawn(bun, [cli, ...process.argv.slice(2)], { stdio: "inherit" });
+let signalled = false;
 const forward = (signal) => {
+  signalled = true;
   if (signal === "SIGINT" && process.stdin.isTTY) return;
   child.kill(signal);
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, forward);
+if (process.env.npm_lifecycle_event !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    if (!signalled) forward("SIGTERM");
+  }, 500);
+  watch.unref();
+}
 child.on("error", (error) => {
   process.stderr.write(`scalar: cannot run ${bun}: ${error.message}\n`);
   process.exit(127);
