@@ -1,14 +1,22 @@
 /**
- * The errors bots report in a harness (a handler that threw, a runtime
- * problem), and which of them the test expected: `h.expectError` claims
- * one, `allowErrors` all of them; any other fails the test at `close()`,
- * with its stack.
+ * What fails a harness at `close()`: errors the bots reported (a handler
+ * that threw, a runtime problem) that the test did not expect
+ * (`h.expectError` claims one, `allowErrors` all of them), and resources
+ * left open.
  */
 import { errorFrames } from "../config/log.ts";
 import type { TimerSet } from "./timers.ts";
 
 /** Part of the message (a string), a pattern over it, or a test of the error. */
 export type ErrorMatch = string | RegExp | ((error: Error) => boolean);
+
+/** What `close()` found still open. */
+export class HarnessLeakError extends Error {
+  override readonly name = "HarnessLeakError";
+  constructor(readonly leaks: string[]) {
+    super(`the harness left resources behind:\n  ${leaks.join("\n  ")}`);
+  }
+}
 
 /** Bots reported errors the test did not say it expects; thrown by `close()`. */
 export class UnexpectedBotErrors extends Error {

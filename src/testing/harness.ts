@@ -13,13 +13,15 @@ import { BotSet, type BotSetOptions, prepareBots } from "../config/bots.ts";
 import { botRequest } from "../http/bot-routes.ts";
 import type { Logger, RunningServer, ServerOptions } from "../server/index.ts";
 import { startServer } from "../server/index.ts";
+import { BotEntries, describeStatus } from "./bot-entries.ts";
 import { HarnessClock } from "./clock.ts";
-import { ErrorLog, type ErrorMatch, UnexpectedBotErrors } from "./errors.ts";
-import { BotLink } from "./link.ts";
-import { fullName, topicLabel } from "./match.ts";
+import { ErrorLog, type ErrorMatch, HarnessLeakError, UnexpectedBotErrors } from "./errors.ts";
+import { transcriptOf } from "./match.ts";
 import { type BotSpec, type Setup, setupBots, setupConfig, withServer } from "./setup.ts";
 import { TimerSet } from "./timers.ts";
 import { TestUser, type UserHost } from "./user.ts";
+
+export { HarnessLeakError } from "./errors.ts";
 
 export interface HarnessOptions {
   /**
@@ -58,23 +60,6 @@ export interface HarnessOptions {
    * `h.expectError(match)`.
    */
   allowErrors?: boolean;
-}
-
-/** What `close()` found still open. */
-export class HarnessLeakError extends Error {
-  override readonly name = "HarnessLeakError";
-  constructor(readonly leaks: string[]) {
-    super(`the harness left resources behind:\n  ${leaks.join("\n  ")}`);
-  }
-}
-
-interface BotEntry {
-  id: string;
-  link: BotLink;
-  bot: Bot | undefined;
-  /** How many times it reached `connected`. */
-  connections: number;
-  listeners: Set<() => void>;
 }
 
 const DEFAULT_WITHIN = 2000;
@@ -118,7 +103,7 @@ export class Harness implements AsyncDisposable {
   private domainName = "test.local";
   private readonly ownsDir: boolean;
   private readonly timers = new TimerSet();
-  private readonly entries = new Map<string, BotEntry>();
+  private readonly entries: BotEntries;
   private readonly users: TestUser[] = [];
   private readonly within: number;
   private running: RunningServer | undefined;
@@ -132,6 +117,7 @@ export class Harness implements AsyncDisposable {
     this.within = options.within ?? DEFAULT_WITHIN;
     this.errorLog = new ErrorLog(this.timers);
     this.errors = this.errorLog.all;
+    this.entries = new BotEntries(() => this.domainName, this.timers, this.within);
     this.ownsDir = options.dir === undefined;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), "scalarbot-test-"));
     const start = options.clockStart ?? 1_700_000_000_000;
@@ -180,15 +166,16 @@ export class Harness implements AsyncDisposable {
     const loaded = withServer(setup, this.running.host, this.running.port);
     const runnerOptions: BotSetOptions = {
       write: (line) => this.log(line),
-      dialer: (host, port, config) => this.entryFor(config.id).link.wrap(tcpDialer(host, port)),
-      onBot: (bot, config) => this.track(bot, config.id),
+      dialer: (host, port, config) =>
+        this.entries.entryFor(config.id).link.wrap(tcpDialer(host, port)),
+      onBot: (bot, config) => this.entries.track(bot, config.id),
       onError: (error) => this.errorLog.add(error),
       pluginClock: this.clock,
     };
     const prepared = setup.prepared ?? (await prepareBots(loaded));
     this.runner = new BotSet(loaded, prepared, runnerOptions);
     await this.runner.start({ host: this.running.host, port: this.running.port });
-    await Promise.all([...this.entries.values()].map((e) => this.connected(e, 1)));
+    await Promise.all(this.entries.values().map((e) => this.entries.connected(e, 1)));
     await this.settle();
   }
 
@@ -209,14 +196,14 @@ export class Harness implements AsyncDisposable {
 
   /** A bot by ID (`greeter` or `greeter@test.local`); the current one after a restart. */
   bot(id: string): Bot {
-    const entry = this.entry(id);
+    const entry = this.entries.entry(id);
     if (entry.bot === undefined) throw new Error(`${entry.id} has not started`);
     return entry.bot;
   }
 
   /** Every bot, in configuration order. */
   get bots(): Bot[] {
-    return [...this.entries.values()].flatMap((e) => (e.bot === undefined ? [] : [e.bot]));
+    return this.entries.values().flatMap((e) => (e.bot === undefined ? [] : [e.bot]));
   }
 
   /** Connects and identifies a test user (`alice` → `alice@<domain>`). */
@@ -260,10 +247,10 @@ export class Harness implements AsyncDisposable {
     bot: Bot | string,
     options: { whileDown?: () => unknown } = {},
   ): Promise<void> {
-    const entry = this.entry(bot);
+    const entry = this.entries.entry(bot);
     const count = entry.connections;
     await entry.link.cut(options.whileDown);
-    await this.connected(entry, count + 1);
+    await this.entries.connected(entry, count + 1);
     await this.settle();
   }
 
@@ -274,13 +261,13 @@ export class Harness implements AsyncDisposable {
    * while the bot is stopped.
    */
   async restartBot(bot: Bot | string, options: { whileDown?: () => unknown } = {}): Promise<Bot> {
-    const entry = this.entry(bot);
+    const entry = this.entries.entry(bot);
     if (this.runner === undefined || entry.bot === undefined) {
       throw new Error(`${entry.id} has not started`);
     }
     const count = entry.connections;
     const fresh = await this.runner.restart(entry.bot, options.whileDown);
-    await this.connected(entry, count + 1);
+    await this.entries.connected(entry, count + 1);
     await this.settle();
     return fresh;
   }
@@ -305,17 +292,7 @@ export class Harness implements AsyncDisposable {
    * each event once, grouped by topic (sorted) in seq order; times left out.
    */
   transcript(): string {
-    const events = new Map<string, { topic: string; seq: number; line: string }>();
-    for (const user of this.users) {
-      for (const e of user.messages) events.set(`${e.topic}\u0000${e.seq}`, e);
-    }
-    const label = (topic: string) => topicLabel(topic, this.domainName);
-    return [...events.values()]
-      .sort((a, b) =>
-        a.topic === b.topic ? a.seq - b.seq : label(a.topic) < label(b.topic) ? -1 : 1,
-      )
-      .map((e) => e.line)
-      .join("\n");
+    return transcriptOf(this.users, this.domainName);
   }
 
   /**
@@ -361,7 +338,7 @@ export class Harness implements AsyncDisposable {
     }
     const server = this.running;
     if (server !== undefined) {
-      const links = [...this.entries.values()].map((e) => e.link);
+      const links = this.entries.values().map((e) => e.link);
       const bound = this.timers.delay(CLOSE_BOUND);
       await Promise.race([
         Promise.all([...links.map((l) => l.allClosed()), this.noConnections(server)]),
@@ -425,72 +402,13 @@ export class Harness implements AsyncDisposable {
     return this.running;
   }
 
-  private entryFor(configuredId: string): BotEntry {
-    const id = fullName(configuredId, this.domainName);
-    let entry = this.entries.get(id);
-    if (entry === undefined) {
-      entry = { id, link: new BotLink(id), bot: undefined, connections: 0, listeners: new Set() };
-      this.entries.set(id, entry);
-    }
-    return entry;
-  }
-
-  private entry(bot: Bot | string): BotEntry {
-    const id = typeof bot === "string" ? fullName(bot, this.domainName) : undefined;
-    for (const entry of this.entries.values()) {
-      if (entry.id === id || (entry.bot !== undefined && entry.bot === bot)) return entry;
-    }
-    const known = [...this.entries.keys()].join(", ");
-    throw new Error(`no bot ${typeof bot === "string" ? bot : bot.id} (bots: ${known})`);
-  }
-
-  private track(bot: Bot, configuredId: string): void {
-    const entry = this.entryFor(configuredId);
-    entry.bot = bot;
-    bot.on("status", ({ status }) => {
-      if (entry.bot !== bot) return;
-      if (status.type === "connected") entry.connections++;
-      for (const wake of [...entry.listeners]) wake();
-    });
-  }
-
-  /** Resolves once the bot has connected `count` times; rejects if it gives up or time runs out. */
-  private connected(entry: BotEntry, count: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const status = entry.bot?.status;
-        if (entry.connections >= count) return done();
-        if (status?.type === "gave_up" || status?.type === "stopped") {
-          return done(new Error(`${entry.id} did not connect: ${describe(status)}`));
-        }
-      };
-      const timer = this.timers.set(
-        () =>
-          done(
-            new Error(
-              `${entry.id} did not connect within ${this.within} ms (last status: ${describe(entry.bot?.status)})`,
-            ),
-          ),
-        this.within,
-      );
-      const done = (error?: Error) => {
-        this.timers.clear(timer);
-        entry.listeners.delete(check);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      entry.listeners.add(check);
-      check();
-    });
-  }
-
   private async settleRound(): Promise<void> {
-    const entries = [...this.entries.values()];
+    const entries = this.entries.values();
     await Promise.all(
       entries.map(async (entry) => {
         const status = entry.bot?.status?.type;
         if (status !== undefined && WAITING.has(status) && !entry.link.isHeld) {
-          await this.connected(entry, entry.connections + 1).catch(() => {});
+          await this.entries.connected(entry, entry.connections + 1).catch(() => {});
         }
         await entry.link.roundTrip();
       }),
@@ -511,7 +429,7 @@ export class Harness implements AsyncDisposable {
     for (const entry of this.entries.values()) {
       const status = entry.bot?.status;
       if (status !== undefined && status.type !== "connected") {
-        lines.push(`bot ${entry.id} is ${describe(status)}`);
+        lines.push(`bot ${entry.id} is ${describeStatus(status)}`);
       }
     }
     if (this.errors.length > 0) {
@@ -519,10 +437,4 @@ export class Harness implements AsyncDisposable {
     }
     return lines;
   }
-}
-
-function describe(status: Bot["status"]): string {
-  if (status === undefined) return "not started";
-  if ("reason" in status) return `${status.type} (${status.reason})`;
-  return status.type;
 }

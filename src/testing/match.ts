@@ -93,3 +93,24 @@ export function describeMatch(match: EventMatch): string {
   const what = kind === "any" ? "event" : kind === "message" ? "message" : `${kind} event`;
   return parts.length === 0 ? what : `${what} { ${parts.join(", ")} }`;
 }
+
+/**
+ * What the users received, one line per event, each event once, grouped
+ * by topic (sorted) in seq order; times left out.
+ */
+export function transcriptOf(
+  users: readonly { messages: readonly ReceivedEvent[] }[],
+  domain: string,
+): string {
+  const events = new Map<string, ReceivedEvent>();
+  for (const user of users) {
+    for (const e of user.messages) events.set(`${e.topic}\u0000${e.seq}`, e);
+  }
+  const label = (topic: string) => topicLabel(topic, domain);
+  return [...events.values()]
+    .sort((a, b) =>
+      a.topic === b.topic ? a.seq - b.seq : label(a.topic) < label(b.topic) ? -1 : 1,
+    )
+    .map((e) => e.line)
+    .join("\n");
+}
