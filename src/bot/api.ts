@@ -28,6 +28,7 @@ import type {
   Listener,
   ListenOptions,
 } from "./composer.ts";
+import type { AskOptions } from "./conversations/ask.ts";
 import type { HttpRoutes } from "./routes.ts";
 import type { Store } from "./store.ts";
 
@@ -38,6 +39,12 @@ export type {
   Middleware,
   NextFunction,
 } from "./composer.ts";
+export {
+  AskCancelledError,
+  type AskEndReason,
+  AskError,
+  type AskOptions,
+} from "./conversations/ask.ts";
 export type { CooldownSpec } from "./cooldown.ts";
 export type { BotObserver } from "./observe.ts";
 export type { HttpRoutes, RouteContext, RouteHandler, RouteMethod } from "./routes.ts";
@@ -188,6 +195,26 @@ export interface Context extends EventContext, Omit<ChainContext, keyof EventCon
   dm(id: string, text: string): Promise<SentReply[]>;
   /** Past events of this event's topic, through the bot's connection. */
   history(query?: HistoryQuery): Promise<HistoryEvent[]>;
+  /**
+   * True when the message answered someone waiting for its sender (an
+   * open `ask`, a conversation): `hears` and `command` skip it, listeners see it.
+   */
+  readonly answered: boolean;
+  /**
+   * Sends `question` and resolves with the context of the next message of
+   * the same sender in the same topic (or direct messages) that matches,
+   * or undefined when `within` (default `5m`, plugin clock) passed, or the
+   * sender started a command or said `!cancel`. The handler does not hold
+   * its topic meanwhile. Rejects with `AskCancelledError` when the bot
+   * stops or the plugin is released (see docs/conversations.md).
+   *
+   * @example
+   * ```ts
+   * const name = await ctx.ask("name?", { within: "2m" });
+   * if (name === undefined) return ctx.reply("never mind");
+   * ```
+   */
+  ask(question: string, options?: AskOptions<Context>): Promise<Context | undefined>;
 }
 
 /** What an `every` callback receives. */

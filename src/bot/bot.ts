@@ -34,6 +34,7 @@ import {
 import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
 import { type ChainSettings, sameId } from "./composer.ts";
+import { AskCancelledError, isAskCancelled } from "./conversations/ask.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
@@ -42,6 +43,7 @@ import { PluginHost, type PluginHostBot } from "./host.ts";
 import { type BotObserver, fanOut } from "./observe.ts";
 import { type BotOptions, clientOptions } from "./options.ts";
 import { type HttpRoutes, RouteTable } from "./routes.ts";
+import { BotState } from "./state/bot-state.ts";
 import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
 
 export type { BotOptions } from "./options.ts";
@@ -79,6 +81,8 @@ export class Bot implements BotApi {
   private readonly client: Client;
   private readonly dispatcher: Dispatcher;
   private readonly checkpoints: Checkpoints;
+  /** Conversations, sessions and reminders: state beyond the cursors. */
+  private readonly state: BotState;
   private errorHandler: (error: Error) => void;
   /** Every plugin's HTTP routes (served by the HTTP layer, when there is one). */
   readonly routes = new RouteTable();
@@ -104,13 +108,24 @@ export class Bot implements BotApi {
       ownMessages: options.ownMessages ?? false,
     };
     const cursors = options.cursors as { database?: unknown };
+    const database = cursors.database instanceof Database ? cursors.database : undefined;
     this.stores =
-      options.stores ??
-      (cursors.database instanceof Database ? sqliteStores(cursors.database) : memoryStores());
+      options.stores ?? (database !== undefined ? sqliteStores(database) : memoryStores());
+    this.state = new BotState(database, {
+      prefix: this.chainSettings.prefix,
+      commands: this.chainSettings.commands,
+      clock: pluginClock,
+      saved: (topic) => options.cursors.read(topic),
+      generation: () => this.dispatcher.currentGeneration,
+      changed: () => this.checkpoints.request(),
+    });
     this.hostBot = this.makeHostBot();
     this.errorHandler = (error) => this.log.error(error.message);
-    this.checkpoints = new Checkpoints(options.cursors, (error, topics) =>
-      this.checkpointFailed(error, topics),
+    this.checkpoints = new Checkpoints(
+      options.cursors,
+      (error, topics) => this.checkpointFailed(error, topics),
+      this.state.durable,
+      this.state.atomically,
     );
     this.client = new Client({
       ...clientOptions(options),
@@ -126,6 +141,7 @@ export class Bot implements BotApi {
       ownMessages: options.ownMessages ?? false,
       send: (topic, text) => this.send(topic, text),
       checkpoints: this.checkpoints,
+      router: this.state.router,
       log: this.log,
       report: (error) => this.report(error),
       status: (status) => this.dispatchStatus(status),
@@ -290,6 +306,7 @@ export class Bot implements BotApi {
       topics: this.topics,
       pluginClock: this.pluginClock,
       chainSettings: this.chainSettings,
+      router: this.state.router,
       routes: this.routes,
       get started() {
         return bot.started;
@@ -303,6 +320,8 @@ export class Bot implements BotApi {
       store: (plugin) => this.stores(plugin),
       report: (error) => this.report(error),
       pluginError: (plugin, registration, ctx, error) => {
+        // A handler that did not catch the end of its question ends quietly.
+        if (isAskCancelled(error)) return;
         const where = ctx as { topic?: unknown; seq?: unknown } | undefined;
         this.report(
           new HandlerError(
@@ -386,8 +405,9 @@ export class Bot implements BotApi {
    * its cursor saved.
    */
   async idle(): Promise<void> {
-    while (this.dispatcher.busy || this.checkpoints.pending) {
+    while (this.dispatcher.busy || this.checkpoints.pending || this.state.router.busy) {
       await this.dispatcher.drained();
+      await this.state.router.settled();
       await this.checkpoints.save();
     }
   }
@@ -395,6 +415,8 @@ export class Bot implements BotApi {
   // ------------------------------------------------------------ lifecycle --
 
   private async shutdown(): Promise<void> {
+    // Open questions end first, while their handlers can still answer.
+    this.state.router.close(new AskCancelledError("stopped"));
     // No schedule fires from now on; runs in progress are awaited below.
     const timers = Promise.all(this.hosts.map((h) => h.stopTimers()));
     const limit = this.options.stopTimeout ?? 10_000;

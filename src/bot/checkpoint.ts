@@ -1,5 +1,14 @@
 import type { Cursor, CursorStore } from "../client/cursor-store.ts";
 
+/** State saved with the cursors, in their transaction (`DurableState`). */
+export interface CheckpointState {
+  readonly pending: boolean;
+  /** Writes what `cursors` cover; runs inside the checkpoint's transaction. */
+  flush(cursors: ReadonlyMap<string, Cursor>): void;
+  /** The checkpoint failed: drop what was pending. */
+  discard(): void;
+}
+
 /**
  * When a bot's cursors are saved. A cursor moves in memory as soon as every
  * handler of its event finished; it reaches the store at a checkpoint, once
@@ -8,7 +17,8 @@ import type { Cursor, CursorStore } from "../client/cursor-store.ts";
  * write and one fsync a burst instead of one an event; a crash loses at most
  * the burst being handled, which catch-up hands on again. A checkpoint that
  * fails saves nothing: its owner is told which topics were not saved, so it
- * can hand their events on again (a full disk loses no event).
+ * can hand their events on again (a full disk loses no event). Plugin state
+ * tied to events (`CheckpointState`) is written in the cursors' transaction.
  */
 export class Checkpoints {
   private readonly hooks: (() => unknown)[] = [];
@@ -21,6 +31,9 @@ export class Checkpoints {
     private readonly cursors: CursorStore,
     /** A failed checkpoint: nothing was saved; `topics` are the ones it would have moved. */
     private readonly onError: (error: unknown, topics: string[]) => void,
+    private readonly state?: CheckpointState,
+    /** Runs `fn` as one transaction of the state database (default: just runs it). */
+    private readonly atomically: (fn: () => void) => void = (fn) => fn(),
   ) {}
 
   /** Registers work to make durable before cursors are saved. */
@@ -28,14 +41,19 @@ export class Checkpoints {
     this.hooks.push(hook);
   }
 
-  /** True while some handled event's cursor is not saved yet. */
+  /** True while some handled event's cursor (or state written for one) is not saved yet. */
   get pending(): boolean {
-    return this.unsaved.size > 0;
+    return this.unsaved.size > 0 || this.state?.pending === true;
   }
 
   /** Records that every handler of `seq` in `topic` finished. */
   advance(topic: string, seq: number, epoch?: string): void {
     this.unsaved.set(topic, epoch === undefined ? { seq } : { seq, epoch });
+    this.request();
+  }
+
+  /** Asks for a checkpoint after the current burst (state was written). */
+  request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     // After the current burst: every event of one socket read is handled
@@ -54,13 +72,21 @@ export class Checkpoints {
   }
 
   private async saveNow(): Promise<void> {
-    if (this.unsaved.size === 0) return;
+    const state = this.state;
+    if (this.unsaved.size === 0 && state?.pending !== true) return;
     const cursors = new Map(this.unsaved);
     this.unsaved.clear();
     try {
       for (const hook of this.hooks) await hook();
-      this.cursors.setAll(cursors);
+      if (state === undefined) this.cursors.setAll(cursors);
+      else {
+        this.atomically(() => {
+          state.flush(cursors);
+          this.cursors.setAll(cursors);
+        });
+      }
     } catch (error) {
+      state?.discard();
       // Not durable: the saved cursors stay where they were, and what moved
       // since (this checkpoint's and any newer) is the owner's to hand on again.
       const topics = new Set([...cursors.keys(), ...this.unsaved.keys()]);

@@ -24,6 +24,8 @@ export interface ChainContext {
   readonly replayed: boolean;
   /** True for the bot's own messages. */
   readonly own?: boolean;
+  /** True when the message answered a question or conversation: `hears` and `command` skip it. */
+  readonly answered?: boolean;
   /** Captures of the `hears` pattern that matched, if any. */
   match?: RegExpMatchArray | undefined;
   /** The command that matched and its parsed arguments, if any. */
@@ -343,6 +345,7 @@ function respondsTo(ctx: ChainContext, options: RespondOptions, settings: ChainS
   return (
     ctx.kind === "message" &&
     typeof ctx.body === "string" &&
+    ctx.answered !== true &&
     (!ctx.replayed || options.replayed === true) &&
     (!ctx.own || (options.own ?? settings.ownMessages ?? false))
   );

@@ -12,6 +12,8 @@ import {
   type Log,
 } from "./api.ts";
 import type { Checkpoints } from "./checkpoint.ts";
+import type { Dispatched } from "./context.ts";
+import type { Routed, Router } from "./conversations/router.ts";
 import { HandlerError } from "./errors.ts";
 import type { BotObserver } from "./observe.ts";
 
@@ -40,6 +42,8 @@ export interface DispatcherOptions {
   ownMessages: boolean;
   send(topic: string, text: string): Promise<SentReply[]>;
   checkpoints: Checkpoints;
+  /** Asked first about each message while someone waits for an answer. */
+  router?: Router;
   log: Log;
   report(error: Error): void;
   status(status: Status): void;
@@ -65,6 +69,11 @@ export class Dispatcher {
   observer: BotObserver | undefined;
 
   constructor(private readonly options: DispatcherOptions) {}
+
+  /** Bumped by `discard`: work of an older generation moves no cursor and saves no state. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
 
   /** True while some item is queued or being handled. */
   get busy(): boolean {
@@ -111,8 +120,15 @@ export class Dispatcher {
     switch (item.type) {
       case "event": {
         const { topic, seq } = item.event;
-        const ctx = this.eventContext(item, tracked);
+        const ctx = this.eventContext(item, tracked, generation);
         this.observer?.event?.(topic, item.event.kind);
+        const router = this.options.router;
+        if (router?.active === true) {
+          // Someone may be waiting for this message's sender: the asker it
+          // resumes (or a conversation's step) handles it first.
+          const routed = router.route(ctx);
+          if (routed !== undefined) await this.hold(routed, topic, seq);
+        }
         for (const r of this.options.registrations()) {
           // Discarded meanwhile (a rewind): the rest of its handlers get it again later.
           if (generation !== this.generation) return;
@@ -153,7 +169,11 @@ export class Dispatcher {
     }
   }
 
-  private eventContext(item: Extract<SyncItem, { type: "event" }>, tracked: boolean): EventContext {
+  private eventContext(
+    item: Extract<SyncItem, { type: "event" }>,
+    tracked: boolean,
+    generation: number,
+  ): EventContext & Dispatched {
     const event: EventFrame = item.event;
     const id = this.options.id();
     const direct = event.topic === id;
@@ -167,7 +187,31 @@ export class Dispatcher {
       direct,
       epoch: item.epoch,
       reply: (text) => this.options.send(replyTo, text),
+      answered: false,
+      generation,
     };
+  }
+
+  /** Waits for what the router started for an event, watched like a handler. */
+  private async hold(routed: Routed, topic: string, seq: number): Promise<void> {
+    const token = {};
+    this.running.set(token, {
+      plugin: routed.plugin,
+      event: "answer",
+      topic,
+      seq,
+      since: this.options.clock.now(),
+    });
+    this.armWatchdog();
+    try {
+      await routed.done;
+    } catch (error) {
+      this.options.report(
+        new HandlerError(this.options.id(), routed.plugin, "answer", { topic, seq }, error),
+      );
+    } finally {
+      this.running.delete(token);
+    }
   }
 
   /** Runs one handler; a throw is reported with bot, plugin and event, never passed on. */

@@ -87,6 +87,7 @@ export default definePlugin({
     );
     if (options.suggest) {
       bot.on("message", (ctx) => {
+        if (ctx.answered) return;
         const word = commandWord(ctx, bot.prefix);
         if (word === undefined || bot.commands.find(word) !== undefined) return;
         const text = suggestion(bot, word);

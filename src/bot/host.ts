@@ -32,6 +32,10 @@ import {
   type Listener,
   type ListenOptions,
 } from "./composer.ts";
+import { type ContextHost, PluginContext } from "./context.ts";
+import { AskCancelledError, askQuestion } from "./conversations/ask.ts";
+import type { RoutedEvent, Router } from "./conversations/router.ts";
+import { HandlerRun } from "./conversations/run.ts";
 import { type HttpRoutes, pluginRoutes, type RouteTable } from "./routes.ts";
 import { parseSchedule, ScheduledTimer } from "./schedule.ts";
 import type { Store } from "./store.ts";
@@ -61,6 +65,8 @@ export interface PluginHostBot {
   resolve(path: string): string;
   /** Whether the bot's `start` was called (timers run from then on). */
   readonly started: boolean;
+  /** Where messages go when someone waits for their sender (questions, conversations). */
+  readonly router: Router;
   /** The bot's HTTP routes, every plugin's. */
   readonly routes: RouteTable;
 }
@@ -76,6 +82,8 @@ export class PluginHost implements BotApi {
   private readonly ticks = new Set<Promise<void>>();
   private attached = false;
   private released = false;
+  /** What the plugin's contexts use of it. */
+  private readonly contexts: ContextHost;
 
   constructor(
     private readonly bot: PluginHostBot,
@@ -88,6 +96,29 @@ export class PluginHost implements BotApi {
       plugin: name,
       report: (error, registration, ctx) => bot.pluginError(name, registration, ctx, error),
     });
+    this.contexts = {
+      bot: this,
+      store: this.store,
+      log,
+      send: (topic, text) => this.send(topic, text),
+      dm: (id, text) => this.dm(id, text),
+      history: (topic, query) => this.history(topic, query),
+      ask: (ctx, run, question, options) =>
+        askQuestion<Context, RoutedEvent>(
+          {
+            plugin: name,
+            botId: bot.id,
+            router: bot.router,
+            send: (topic, text) => this.send(topic, text),
+            answerFor: (event) =>
+              new PluginContext(event as unknown as EventContext, this.contexts, run),
+          },
+          ctx,
+          run,
+          question,
+          options,
+        ),
+    };
     this.http = pluginRoutes(
       bot.routes,
       name,
@@ -137,9 +168,13 @@ export class PluginHost implements BotApi {
     return this.chain;
   }
 
-  /** Runs the plugin's chain for one event, with a context of its own. */
+  /**
+   * Runs the plugin's chain for one event, with a context of its own;
+   * resolves when the chain finished, or parked on a question.
+   */
   dispatch(event: EventContext): Promise<void> {
-    return this.chain.run(new PluginContext(event, this));
+    const run = new HandlerRun((error) => this.bot.pluginError(this.name, "event", event, error));
+    return run.first(this.chain.run(new PluginContext(event, this.contexts, run)));
   }
 
   on<N extends "gap" | "reset" | "status">(
@@ -279,6 +314,7 @@ export class PluginHost implements BotApi {
     this.timers.clear();
     this.chain.clear();
     this.bot.unregister(this.name);
+    this.bot.router.release(this.name, new AskCancelledError("released"));
     this.bot.routes.remove(this.name);
   }
 
@@ -318,65 +354,4 @@ export function fullId(id: string, botId: string): string {
   if (id.includes("@")) return id;
   const at = botId.indexOf("@");
   return at < 0 ? id : `${id}${botId.slice(at)}`;
-}
-
-/** An event as one plugin sees it. */
-class PluginContext implements Context {
-  readonly bot: BotApi;
-  readonly topic: string;
-  readonly seq: number;
-  readonly at: Date;
-  readonly from: string;
-  readonly kind: EventContext["kind"];
-  readonly body: string;
-  readonly contentType: string | undefined;
-  readonly data: Uint8Array | undefined;
-  readonly replayed: boolean;
-  readonly own: boolean;
-  readonly tracked: boolean;
-  readonly direct: boolean;
-  readonly epoch: string | undefined;
-  readonly store: Store;
-  readonly log: Log;
-  match: RegExpMatchArray | undefined;
-  command: Context["command"];
-  private readonly event: EventContext;
-  private readonly host: PluginHost;
-
-  constructor(event: EventContext, host: PluginHost) {
-    this.event = event;
-    this.host = host;
-    this.bot = host;
-    this.topic = event.topic;
-    this.seq = event.seq;
-    this.at = event.at;
-    this.from = event.from;
-    this.kind = event.kind;
-    this.body = event.body;
-    this.contentType = event.contentType;
-    this.data = event.data;
-    this.replayed = event.replayed;
-    this.own = event.own;
-    this.tracked = event.tracked;
-    this.direct = event.direct;
-    this.epoch = event.epoch;
-    this.store = host.store;
-    this.log = host.log;
-  }
-
-  reply(text: string): Promise<SentReply[]> {
-    return this.event.reply(text);
-  }
-
-  send(topic: string, text: string): Promise<SentReply[]> {
-    return this.host.send(topic, text);
-  }
-
-  dm(id: string, text: string): Promise<SentReply[]> {
-    return this.host.dm(id, text);
-  }
-
-  history(query?: HistoryQuery): Promise<HistoryEvent[]> {
-    return this.host.history(this.topic, query);
-  }
 }

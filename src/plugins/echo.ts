@@ -40,7 +40,12 @@ export default definePlugin({
     };
     if (options.direct) {
       bot.on(
-        (ctx) => ctx.direct && ctx.kind === "message" && ctx.body !== "" && !isCommand(ctx.body),
+        (ctx) =>
+          ctx.direct &&
+          ctx.kind === "message" &&
+          ctx.body !== "" &&
+          !ctx.answered &&
+          !isCommand(ctx.body),
         (ctx) => ctx.reply(ctx.body),
       );
     }

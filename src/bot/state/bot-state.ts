@@ -1,0 +1,47 @@
+/**
+ * A bot's state beyond its cursors, in one place: state saved with the
+ * cursors (sessions, conversations), the router of answers, and the
+ * transaction a checkpoint runs in. Kept apart from the bot so the bot
+ * only wires it.
+ */
+import type { Database } from "bun:sqlite";
+import type { Clock } from "../../client/clock.ts";
+import type { Cursor } from "../../client/cursor-store.ts";
+import type { CommandRegistry } from "../commands.ts";
+import { Router } from "../conversations/router.ts";
+import { DurableState } from "./durable.ts";
+
+export interface BotStateSettings {
+  readonly prefix: string;
+  readonly commands: Pick<CommandRegistry, "find">;
+  /** The plugin clock (question timeouts, conversation timeouts, reminders). */
+  readonly clock: Clock;
+  /** The cursor saved for `topic`. */
+  saved(topic: string): Cursor | undefined;
+  /** The dispatcher's generation now. */
+  generation(): number;
+  /** Asks for a checkpoint. */
+  changed(): void;
+}
+
+export class BotState {
+  readonly durable: DurableState;
+  readonly router: Router;
+  /** Runs `fn` as one transaction of the state database. */
+  readonly atomically: (fn: () => void) => void;
+
+  constructor(
+    readonly database: Database | undefined,
+    settings: BotStateSettings,
+  ) {
+    this.durable = new DurableState(database, settings);
+    this.router = new Router({
+      prefix: settings.prefix,
+      isCommand: (name) => settings.commands.find(name) !== undefined,
+      setTimeout: (fn, ms) => settings.clock.setTimeout(fn, ms),
+      clearTimeout: (handle) => settings.clock.clearTimeout(handle),
+    });
+    this.atomically =
+      database === undefined ? (fn) => fn() : (fn) => database.transaction(fn).immediate();
+  }
+}
