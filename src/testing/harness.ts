@@ -107,6 +107,7 @@ export class Harness implements AsyncDisposable {
   private readonly users: TestUser[] = [];
   private readonly within: number;
   private running: RunningServer | undefined;
+  private serverOptions: ServerOptions | undefined;
   private runner: BotSet | undefined;
   private closing: Promise<void> | undefined;
   private connectionWaiters: (() => void)[] = [];
@@ -152,7 +153,7 @@ export class Harness implements AsyncDisposable {
       setup = await setupBots(options.bots ?? [], options.domain ?? "test.local", this.dir);
     }
     this.domainName = setup.domain;
-    this.running = await startServer({
+    this.serverOptions = {
       host: "127.0.0.1",
       port: 0,
       domain: setup.domain,
@@ -162,7 +163,8 @@ export class Harness implements AsyncDisposable {
       log: this.serverLog(),
       ...setup.server,
       ...options.server,
-    });
+    };
+    this.running = await startServer(this.serverOptions);
     const loaded = withServer(setup, this.running.host, this.running.port);
     const runnerOptions: BotSetOptions = {
       write: (line) => this.log(line),
@@ -251,6 +253,25 @@ export class Harness implements AsyncDisposable {
     const count = entry.connections;
     await entry.link.cut(options.whileDown);
     await this.entries.connected(entry, count + 1);
+    await this.settle();
+  }
+
+  /**
+   * Stops the server and starts it again on the same port; resolves once
+   * every bot has reconnected and caught up. With the harness's memory
+   * history the new server numbers every topic from 1 in a new epoch, as a
+   * restarted `history: memory` server does: how a test checks that a bot
+   * (a logger) notices and misses nothing. Users connected before are
+   * disconnected for good; make new ones with `h.user`. `whileDown` runs
+   * while no server listens.
+   */
+  async restartServer(options: { whileDown?: () => unknown } = {}): Promise<void> {
+    const old = this.requireServer();
+    const counts = this.entries.values().map((e) => [e, e.connections] as const);
+    await old.stop();
+    await options.whileDown?.();
+    this.running = await startServer({ ...this.serverOptions!, port: old.port });
+    await Promise.all(counts.map(([e, n]) => this.entries.connected(e, n + 1)));
     await this.settle();
   }
 
