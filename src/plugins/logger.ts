@@ -4,8 +4,10 @@
  *
  *   <dir>/<topic>/<YYYY-MM-DD>.jsonl
  *
- * where <topic> is the full topic name with `#` written `%23` and `!`
- * written `%21` (e.g. `logs/%23general@localhost/2026-11-26.jsonl`). Lines:
+ * where <topic> is the full topic name (`logs/#general@localhost/2026-11-26.jsonl`;
+ * folders of older versions, `%23general@localhost`, are renamed at start).
+ * A message whose body starts with `[nolog]` is not written (`nolog: false`
+ * writes it). Lines:
  *
  *   {"topic":"#general@localhost","epoch":"k3x9","seq":12,
  *    "at":"2026-11-26T10:00:00.000Z","from":"alice@localhost",
@@ -31,11 +33,19 @@
  * the next checkpoint fail, so the bot keeps its cursors back and hands the
  * events on again: none is lost or written twice (logger/jsonl-log.ts).
  *
+ * The archive's index (src/archive) is kept in the same checkpoint: after
+ * the fsync, it takes in each file up to the length made durable, so after
+ * a crash it is never ahead of the files; at start it is caught up from
+ * them (logger/keeper.ts). `retain: 90d` deletes older day files with
+ * their index rows.
+ *
  * The parts, in logger/: line formats (lines.ts), an appended day file that
  * survives failed writes and fsyncs (files.ts), reading a folder back
- * (recover.ts), and the bookkeeping (jsonl-log.ts).
+ * (recover.ts), the bookkeeping (jsonl-log.ts), and the index, folder
+ * names and retention (keeper.ts).
  */
 import { z } from "zod";
+import { parseDuration } from "../archive/index.ts";
 import { definePlugin, type Plugin } from "../bot/index.ts";
 import type { LogFs } from "./logger/files.ts";
 import { JsonlLog } from "./logger/jsonl-log.ts";
@@ -52,6 +62,8 @@ export {
 } from "./logger/lines.ts";
 export { type Recovered, recoverPosition } from "./logger/recover.ts";
 
+const DAY_MS = 86_400_000;
+
 export const loggerOptions = z
   .object({
     /** Folder of the log files (relative to the configuration file). */
@@ -60,8 +72,24 @@ export const loggerOptions = z
     topics: z.array(z.string()).optional(),
     /** fsync the lines before the runtime saves its cursors (default true). */
     fsync: z.boolean({ error: "expected true or false" }).default(true),
+    /** Keep the archive's search index beside the files (default true). */
+    index: z.boolean({ error: "expected true or false" }).default(true),
+    /** Delete day files older than this (`90d`, `12w`; at least a day), with their index rows. */
+    retain: z
+      .string({ error: 'expected a duration like "90d"' })
+      .refine((v) => (parseDuration(v) ?? 0) >= DAY_MS, {
+        error: 'expected a duration of at least a day, like "90d" or "12w"',
+      })
+      .optional(),
+    /** Leave out messages whose body starts with `[nolog]` (default true). */
+    nolog: z.boolean({ error: "expected true or false" }).default(true),
   })
   .strict();
+
+/** A message that asks not to be archived: `[nolog]` first (spaces before it and case aside). */
+export function isNolog(body: string): boolean {
+  return /^\s*\[nolog\]/i.test(body);
+}
 export type LoggerOptions = z.output<typeof loggerOptions>;
 
 /** The logger plugin writing through `fs` (node:fs unless a test fails it on purpose). */
@@ -70,9 +98,12 @@ export function createLogger(io: { fs?: LogFs } = {}): Plugin<LoggerOptions> {
     name: "logger",
     options: loggerOptions,
     setup(bot, options) {
+      const retainMs = options.retain === undefined ? undefined : parseDuration(options.retain);
       const log = new JsonlLog(bot.resolve(options.dir), {
         fsync: options.fsync,
         log: bot.log,
+        index: options.index,
+        ...(retainMs === undefined ? {} : { retainMs }),
         ...(io.fs === undefined ? {} : { fs: io.fs }),
       });
       const only = options.topics;
@@ -81,7 +112,9 @@ export function createLogger(io: { fs?: LogFs } = {}): Plugin<LoggerOptions> {
       bot.on(
         "event",
         (ctx) => {
-          if (wanted(ctx)) log.event(ctx);
+          if (!wanted(ctx)) return;
+          if (options.nolog && ctx.kind === "message" && isNolog(ctx.body)) return;
+          log.event(ctx);
         },
         { replayed: true, own: true },
       );

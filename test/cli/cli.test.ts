@@ -92,7 +92,7 @@ describe("scalar run", () => {
     await joined(1);
     // Its own join logged: the first start's cursor is persisted.
     await whenFiles(join(dir, "logs"), () =>
-      ["%23blackbox@localhost", "%23blackbox2@localhost"].every((f) =>
+      ["#blackbox@localhost", "#blackbox2@localhost"].every((f) =>
         readLog(join(dir, "logs"), f).some((l) => l.kind === "join"),
       ),
     );
@@ -122,8 +122,8 @@ describe("scalar run", () => {
     }
     const logs = join(dir, "logs");
     const folders = {
-      "#blackbox@localhost": "%23blackbox@localhost",
-      "#blackbox2@localhost": "%23blackbox2@localhost",
+      "#blackbox@localhost": "#blackbox@localhost",
+      "#blackbox2@localhost": "#blackbox2@localhost",
     };
     const last = (topic: keyof typeof folders) =>
       Math.max(...acked.filter((a) => a.topic === topic).map((a) => a.seq));

@@ -63,7 +63,7 @@ bots:
 `,
   );
   const logs = join(dir, "logs");
-  const folder = (channel: string) => `%23${channel.slice(1)}@localhost`;
+  const folder = (channel: string) => `${channel}@localhost`;
   const acked = new Map<string, number[]>();
   const pubs = publishers();
   const round = async (label: string) => {

@@ -98,7 +98,7 @@ bots:
     // The first start begins live: wait until the logger has logged its own
     // join in both topics (so its start point is persisted).
     const logs = join(dir, "logs");
-    const folder = (topic: string) => topic.replace("#", "%23");
+    const folder = (topic: string) => topic;
     await whenFiles(logs, () =>
       TOPICS.every((t) =>
         readLog(logs, folder(t)).some((l) => l.kind === "join" && l.from === "chaoslog@localhost"),

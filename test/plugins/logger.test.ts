@@ -14,6 +14,8 @@ import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import logger, {
   defaultFs,
   JsonlLog,
+  type LoggerOptions,
+  loggerOptions,
   recoverPosition,
   topicFolder,
 } from "../../src/plugins/logger.ts";
@@ -61,7 +63,7 @@ describe("JsonlLog", () => {
     log.event(event(1, new Date("2026-11-26T23:59:59.500Z")));
     log.event(event(2, new Date("2026-11-27T00:00:00.250Z")));
     log.close();
-    const folder = join(dir, "%23general@localhost");
+    const folder = join(dir, "#general@localhost");
     expect(readdirSync(folder).sort()).toEqual(["2026-11-26.jsonl", "2026-11-27.jsonl"]);
     expect(JSON.parse(readFileSync(join(folder, "2026-11-26.jsonl"), "utf8"))).toEqual({
       topic: GENERAL,
@@ -257,7 +259,12 @@ function lineOf(seq: number) {
 }
 
 describe("logger plugin in a bot", () => {
-  function loggerBot(server: FakeServer, dir: string, cursors: MemoryCursorStore) {
+  function loggerBot(
+    server: FakeServer,
+    dir: string,
+    cursors: MemoryCursorStore,
+    options: Partial<LoggerOptions> = {},
+  ) {
     const bot = new Bot({
       id: "logbot@localhost",
       topics: ["#general"],
@@ -266,7 +273,7 @@ describe("logger plugin in a bot", () => {
       reconnect: { initial: 1, max: 5, jitter: 0 },
     });
     bots.push(bot);
-    logger.setup(bot.forPlugin("logger"), { dir, fsync: true });
+    logger.setup(bot.forPlugin("logger"), loggerOptions.parse({ dir, ...options }));
     return bot;
   }
 
@@ -326,5 +333,36 @@ describe("logger plugin in a bot", () => {
     await rec2.until(() => rec2.seqs(GENERAL).includes(6));
     await again.idle();
     expect(lines(dir).map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test("a message that starts with [nolog] stays out of the archive, unless nolog is off", async () => {
+    for (const nolog of [true, false]) {
+      const server = new FakeServer();
+      const dir = tmp();
+      const bot = loggerBot(server, dir, new MemoryCursorStore(), { nolog });
+      const rec = record(bot);
+      bot.start();
+      await rec.until(() => rec.seqs(GENERAL).includes(1));
+      server.publish("#general", "alice", "[nolog] off the record");
+      server.publish("#general", "alice", "  [NoLog] also off");
+      server.publish("#general", "alice", "on the record [nolog]");
+      await rec.until(() => rec.seqs(GENERAL).includes(4));
+      await bot.idle();
+      const bodies = lines(dir)
+        .filter((l) => l.kind === "message")
+        .map((l) => l.body);
+      expect(bodies).toEqual(
+        nolog
+          ? ["on the record [nolog]"]
+          : ["[nolog] off the record", "  [NoLog] also off", "on the record [nolog]"],
+      );
+      await bot.stop();
+    }
+  });
+
+  test("retain is a duration of at least a day", () => {
+    expect(loggerOptions.parse({ dir: "x", retain: "90d" }).retain).toBe("90d");
+    expect(loggerOptions.safeParse({ dir: "x", retain: "12h" }).success).toBe(false);
+    expect(loggerOptions.safeParse({ dir: "x", retain: "soon" }).success).toBe(false);
   });
 });

@@ -74,7 +74,7 @@ test("the logger misses nothing while its bot is away", async () => {
   await alice.join("#dev");
   await h.restartBot("logbot", { whileDown: () => alice.say("#dev", "said while down") });
   const day = new Date().toISOString().slice(0, 10);
-  const log = await Bun.file(`${h.dir}/logs/%23dev@localhost/${day}.jsonl`).text();
+  const log = await Bun.file(`${h.dir}/logs/#dev@localhost/${day}.jsonl`).text();
   expect(log).toContain('"body":"said while down"');
 });
 

@@ -39,7 +39,7 @@ describe("config.example.yaml", () => {
 #general <alice> !echo ping
 #general <greeter> ping`);
     // The logger wrote under h.dir, never next to the configuration.
-    const lines = logged(h, "%23general@localhost");
+    const lines = logged(h, "#general@localhost");
     expect(lines.slice(-6).map((l) => [l.from, l.kind, l.body ?? null])).toEqual([
       ["alice@localhost", "join", ""],
       ["greeter@localhost", "message", "Welcome, alice! Say !hello to me."],
@@ -60,7 +60,7 @@ describe("config.example.yaml", () => {
     await h.restartBot("logbot", { whileDown: () => alice.say("#dev", "three") });
     await alice.say("#dev", "four");
     await h.settle();
-    const lines = logged(h, "%23dev@localhost");
+    const lines = logged(h, "#dev@localhost");
     const seqs = lines.map((l) => l.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(

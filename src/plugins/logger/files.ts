@@ -88,6 +88,16 @@ export class TopicFile {
     this.syncedTorn = torn;
   }
 
+  /** Where the last whole line written ends. */
+  get length(): number {
+    return this.size;
+  }
+
+  /** What the last good fsync (or the open) made durable. */
+  get durableLength(): number {
+    return this.syncedSize;
+  }
+
   /** Opens (creating) `<folder>/<day>.jsonl` for appending. */
   static open(fs: LogFs, folder: string, day: string): TopicFile {
     const path = join(folder, `${day}.jsonl`);

@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import type { Log } from "../../bot/index.ts";
 import { defaultFs, LogFileError, type LogFs, TopicFile } from "./files.ts";
+import { ArchiveKeeper } from "./keeper.ts";
 import {
   alreadyReset,
   covers,
@@ -36,6 +37,10 @@ export interface JsonlLogOptions {
   fs?: LogFs;
   /** Where a failure is said (the plugin's log). */
   log?: Log;
+  /** Keep the archive's index in step with the files (default true). */
+  index?: boolean;
+  /** Delete day files older than this many ms, with their index rows. */
+  retainMs?: number;
 }
 
 interface TopicState {
@@ -64,6 +69,8 @@ export class JsonlLog {
   private mode: Mode = { type: "writing" };
   /** The last failure said, until a line is written again: the same one is not said twice. */
   private said: { path: string; reason: string } | undefined;
+  /** Folder names, the index and retention (keeper.ts). */
+  private readonly keeper: ArchiveKeeper;
 
   constructor(
     readonly dir: string,
@@ -73,6 +80,11 @@ export class JsonlLog {
     this.fsync = options.fsync ?? true;
     this.log = options.log ?? quiet;
     this.fs.mkdirSync(dir, { recursive: true });
+    this.keeper = new ArchiveKeeper(dir, {
+      log: this.log,
+      ...(options.index === undefined ? {} : { index: options.index }),
+      ...(options.retainMs === undefined ? {} : { retainMs: options.retainMs }),
+    });
   }
 
   /** False between a failure and the bot's next connection after `sync` threw it. */
@@ -136,11 +148,13 @@ export class JsonlLog {
     let failure: LogFileError | undefined;
     for (const [topic, state] of this.topics) {
       try {
-        this.syncTopic(state);
+        this.syncTopic(topic, state);
       } catch (error) {
         failure ??= this.report(error, topic);
       }
     }
+    // What is durable now goes in the index, also when another file failed.
+    this.keeper.checkpoint();
     if (failure !== undefined) {
       this.mode = { type: "rewinding" };
       throw failure;
@@ -156,13 +170,14 @@ export class JsonlLog {
     let failure: unknown;
     for (const [topic, state] of this.topics) {
       try {
-        this.syncTopic(state);
+        this.syncTopic(topic, state);
       } catch (error) {
         failure ??= this.report(error, topic);
       }
       state.file?.close();
       state.file = undefined;
     }
+    this.keeper.close();
     if (failure !== undefined) throw failure;
   }
 
@@ -172,6 +187,7 @@ export class JsonlLog {
       const { position, day } = recoverPosition(this.fs, join(this.dir, topicFolder(topic)));
       state = { position, synced: position, day, file: undefined };
       this.topics.set(topic, state);
+      this.keeper.topicStarted(topic);
     }
     return state;
   }
@@ -213,7 +229,7 @@ export class JsonlLog {
   private fileFor(topic: string, state: TopicState, day: string): TopicFile {
     if (state.file?.day === day) return state.file;
     if (state.file !== undefined) {
-      this.syncTopic(state);
+      this.syncTopic(topic, state);
       state.file.close();
       state.file = undefined;
     }
@@ -222,14 +238,22 @@ export class JsonlLog {
     return state.file;
   }
 
-  private syncTopic(state: TopicState): void {
-    if (!this.fsync || state.file === undefined) return;
+  private syncTopic(topic: string, state: TopicState): void {
+    const file = state.file;
+    if (file === undefined) return;
+    if (!this.fsync) {
+      this.keeper.durable(topic, file.day, file.path, file.length);
+      return;
+    }
     try {
-      state.file.sync();
+      file.sync();
     } catch (error) {
       // Cut back to the last durable line: those after it are written again.
       if (error instanceof LogFileError && !error.kept) state.position = state.synced;
       throw error;
+    } finally {
+      // Never more than the fsync made durable (after a failure: what the one before did).
+      this.keeper.durable(topic, file.day, file.path, file.durableLength);
     }
     state.synced = state.position;
   }

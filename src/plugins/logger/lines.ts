@@ -3,36 +3,20 @@
  * docs/runtime.md#logger) and what a line says about where a topic was
  * logged up to: its position, an epoch and a seq.
  */
+import {
+  DAY_FILE,
+  type EventLine,
+  type GapLine,
+  type ResetLine,
+  topicFolder,
+  utcDay,
+} from "../../archive/index.ts";
 import type { EventContext, GapContext, ResetContext } from "../../bot/index.ts";
 
-/** An event's line. */
-export interface LogLine {
-  topic: string;
-  /** The event's sequence space; absent from servers without epochs and in files written before them. */
-  epoch?: string;
-  seq: number;
-  at: string;
-  from: string;
-  kind: string;
-  body: string;
-  content_type?: string;
-  replayed?: boolean;
-}
+export { DAY_FILE, type GapLine, type ResetLine, topicFolder, utcDay };
 
-/** Seqs history could not give. */
-export interface GapLine {
-  topic: string;
-  epoch?: string;
-  gap: { from: number; to: number };
-}
-
-/** The topic's numbering started again: what follows counts from seq 1 in `reset.epoch`. */
-export interface ResetLine {
-  topic: string;
-  reset: { previousEpoch?: string; epoch?: string; lastSeq: number };
-  /** When the logger learnt of it. */
-  at: string;
-}
+/** An event's line (the archive's `EventLine`). */
+export type LogLine = EventLine;
 
 /**
  * Where a topic is logged up to: `seq` (a gap's `to`; 0 right after a reset
@@ -44,18 +28,6 @@ export interface Position {
 }
 
 export const START: Position = { epoch: undefined, seq: 0 };
-
-/** The folder name a topic's files go in. */
-export function topicFolder(topic: string): string {
-  return topic.replaceAll("%", "%25").replaceAll("#", "%23").replaceAll("!", "%21");
-}
-
-/** `YYYY-MM-DD` of a date in UTC. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-export const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 
 /** What the logger needs of a context; a missing `epoch` is the same as undefined. */
 type Epoched<T, K extends keyof T> = Omit<Pick<T, K>, "epoch" | "previousEpoch"> & {
