@@ -1,11 +1,11 @@
 /**
  * The `scalar` command's bot-side subcommands: `run`, `validate`, `schema`,
- * `init`, `send`, `tail`. Usage errors (bad flags, an invalid
+ * `init`, `send`, `tail`, `chat`. Usage errors (bad flags, an invalid
  * configuration) print one line per problem and exit with status 2.
  *
  * Only the flags are defined here; what a command does is loaded when it
  * runs (one module a command: run.ts, validate.ts, init.ts, send.ts,
- * tail.ts), so `scalar server` does not pay for the bots, the configuration schema and
+ * tail.ts, chat.ts), so `scalar server` does not pay for the bots, the configuration schema and
  * their dependencies in memory.
  */
 import { type Command, InvalidArgumentError } from "commander";
@@ -130,5 +130,20 @@ export function registerRuntimeCommands(program: Command): void {
   ).action(async (topics: string[], flags: ClientFlags & { last?: number }) => {
     const { tail } = await import("./tail.ts");
     await tail(flags, topics);
+  });
+
+  clientOptions(
+    program
+      .command("chat")
+      .description("talk on one connection: lines typed go to the current topic; /help")
+      .requiredOption("--as <id>", "the ID to talk as", idArg)
+      .argument(
+        "[topics...]",
+        "channels to join (the first is current), or an ID to talk to",
+        (v: string, prev: string[] = []) => [...prev, topicArg(v)],
+      ),
+  ).action(async (topics: string[] | undefined, flags: ClientFlags & { as: string }) => {
+    const { chat } = await import("./chat.ts");
+    await chat(flags, topics ?? []);
   });
 }
