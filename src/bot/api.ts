@@ -29,7 +29,10 @@ import type {
   ListenOptions,
 } from "./composer.ts";
 import type { AskOptions } from "./conversations/ask.ts";
+import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
 import type { HttpRoutes } from "./routes.ts";
+import type { AtOptions } from "./state/reminders.ts";
+import type { SessionOptions } from "./state/session.ts";
 import type { Store } from "./store.ts";
 
 export type {
@@ -45,10 +48,19 @@ export {
   AskError,
   type AskOptions,
 } from "./conversations/ask.ts";
+export type {
+  Answers,
+  Conversation,
+  ConversationSpec,
+  ConversationState,
+  ConversationStep,
+} from "./conversations/conversation.ts";
 export type { CooldownSpec } from "./cooldown.ts";
 export type { BotObserver } from "./observe.ts";
 export type { HttpRoutes, RouteContext, RouteHandler, RouteMethod } from "./routes.ts";
 export { parseDuration, parseSchedule, type Schedule } from "./schedule.ts";
+export type { AtOptions, MissedPolicy } from "./state/reminders.ts";
+export type { SessionOptions, SessionScope } from "./state/session.ts";
 export type { Store } from "./store.ts";
 
 export type EventKind = "message" | "join" | "leave";
@@ -131,6 +143,22 @@ export interface StatusContext {
   readonly status: Status;
 }
 
+/** What a `reminder` handler receives: a reminder set with `bot.at`, come due. */
+export interface ReminderContext {
+  readonly bot: BotApi;
+  /** The key it was set with. */
+  readonly key: string;
+  /** The payload it was set with (through JSON). */
+  readonly payload: unknown;
+  /** When it was due. */
+  readonly due: Date;
+  /** True when it came due while the bot was down and fires now, after a start. */
+  readonly late: boolean;
+  readonly store: Store;
+  readonly log: Log;
+  send(topic: string, text: string): Promise<SentReply[]>;
+}
+
 export interface HandlerContexts {
   event: Context;
   message: Context;
@@ -139,6 +167,7 @@ export interface HandlerContexts {
   gap: GapContext;
   reset: ResetContext;
   status: StatusContext;
+  reminder: ReminderContext;
 }
 export type HandlerName = keyof HandlerContexts;
 export type Handler<N extends HandlerName> = (ctx: HandlerContexts[N]) => unknown;
@@ -239,6 +268,9 @@ export interface Timer {
   stop(): void;
 }
 
+/** A context with the session of `bot.session`. */
+export type SessionContext<T> = Context & { session: T };
+
 /** The chain methods every sub-chain has. */
 export type Chain = Composer<Context>;
 
@@ -264,8 +296,8 @@ export interface BotApi {
   /** Whether `id` is one of the bot's configured `admins`. */
   isAdmin(id: string): boolean;
 
-  /** Gap and status handlers (not part of the chain). */
-  on<N extends "gap" | "reset" | "status">(
+  /** Gap, reset, status and reminder handlers (not part of the chain). */
+  on<N extends "gap" | "reset" | "status" | "reminder">(
     name: N,
     handler: Handler<N>,
     options?: HandlerOptions,
@@ -291,6 +323,35 @@ export interface BotApi {
    * or a cron expression (`0 9 * * 1-5`). Stopped when the bot stops.
    */
   every(schedule: string, fn: (tick: TickContext) => unknown, options?: EveryOptions): Timer;
+
+  /**
+   * A step conversation kept in the state database and saved with the
+   * cursors: it survives restarts and crashes, each answer applied once.
+   * Registers `!<name>` to start it (see docs/conversations.md).
+   */
+  conversation(name: string, spec: ConversationSpec): Conversation;
+  /**
+   * A sub-chain whose handlers get `ctx.session`: a JSON value per user,
+   * topic or user and topic, read before them and saved after them with
+   * the cursor of their event; one handler of a key at a time.
+   *
+   * @example
+   * ```ts
+   * bot.session({ per: "user", initial: () => ({ visits: 0 }) })
+   *   .command("visits", (ctx) => ctx.reply(String(++ctx.session.visits)));
+   * ```
+   */
+  session<T>(options: SessionOptions<T>): Composer<SessionContext<T>>;
+  /**
+   * Sets the one-shot reminder `key` (setting it again moves it): at a
+   * `Date`, a time in ms, or after a duration (`"10m"`, plugin clock).
+   * Stored at once; fires to `on("reminder")` handlers, after a restart
+   * too (missed ones fire late once, or are dropped with `{ missed: "drop" }`).
+   * Returns when it is due.
+   */
+  at(when: Date | number | string, key: string, payload?: unknown, options?: AtOptions): Date;
+  /** Deletes the reminder `key`; false when there was none. */
+  cancelAt(key: string): boolean;
 
   /** Publishes `text` on `topic`, split into several messages when it does not fit one. */
   send(topic: string, text: string): Promise<SentReply[]>;

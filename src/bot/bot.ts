@@ -28,13 +28,15 @@ import {
   installPlugin,
   type Log,
   type Plugin,
+  type SessionContext,
   type TickContext,
   type Timer,
 } from "./api.ts";
 import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
-import { type ChainSettings, sameId } from "./composer.ts";
+import { type ChainSettings, type Composer, sameId } from "./composer.ts";
 import { AskCancelledError, isAskCancelled } from "./conversations/ask.ts";
+import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
@@ -44,6 +46,8 @@ import { type BotObserver, fanOut } from "./observe.ts";
 import { type BotOptions, clientOptions } from "./options.ts";
 import { type HttpRoutes, RouteTable } from "./routes.ts";
 import { BotState } from "./state/bot-state.ts";
+import type { AtOptions } from "./state/reminders.ts";
+import type { SessionOptions } from "./state/session.ts";
 import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
 
 export type { BotOptions } from "./options.ts";
@@ -248,6 +252,22 @@ export class Bot implements BotApi {
     return this.self.every(schedule, fn, options);
   }
 
+  conversation(name: string, spec: ConversationSpec): Conversation {
+    return this.self.conversation(name, spec);
+  }
+
+  session<T>(options: SessionOptions<T>): Composer<SessionContext<T>> {
+    return this.self.session(options);
+  }
+
+  at(when: Date | number | string, key: string, payload?: unknown, options?: AtOptions): Date {
+    return this.self.at(when, key, payload, options);
+  }
+
+  cancelAt(key: string): boolean {
+    return this.self.cancelAt(key);
+  }
+
   get clock(): Clock {
     return this.pluginClock;
   }
@@ -306,8 +326,8 @@ export class Bot implements BotApi {
       topics: this.topics,
       pluginClock: this.pluginClock,
       chainSettings: this.chainSettings,
-      router: this.state.router,
       routes: this.routes,
+      state: this.state,
       get started() {
         return bot.started;
       },
@@ -405,9 +425,9 @@ export class Bot implements BotApi {
    * its cursor saved.
    */
   async idle(): Promise<void> {
-    while (this.dispatcher.busy || this.checkpoints.pending || this.state.router.busy) {
+    while (this.dispatcher.busy || this.checkpoints.pending || this.state.busy) {
       await this.dispatcher.drained();
-      await this.state.router.settled();
+      await this.state.settled();
       await this.checkpoints.save();
     }
   }

@@ -20,6 +20,7 @@ import type {
   HistoryEvent,
   HistoryQuery,
   Log,
+  SessionContext,
   TickContext,
   Timer,
 } from "./api.ts";
@@ -34,10 +35,15 @@ import {
 } from "./composer.ts";
 import { type ContextHost, PluginContext } from "./context.ts";
 import { AskCancelledError, askQuestion } from "./conversations/ask.ts";
-import type { RoutedEvent, Router } from "./conversations/router.ts";
+import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
+import type { RoutedEvent } from "./conversations/router.ts";
 import { HandlerRun } from "./conversations/run.ts";
 import { type HttpRoutes, pluginRoutes, type RouteTable } from "./routes.ts";
 import { parseSchedule, ScheduledTimer } from "./schedule.ts";
+import type { BotState } from "./state/bot-state.ts";
+import { PluginState } from "./state/plugin-state.ts";
+import type { AtOptions } from "./state/reminders.ts";
+import type { SessionOptions } from "./state/session.ts";
 import type { Store } from "./store.ts";
 
 /** What a plugin view needs from its bot. */
@@ -65,10 +71,10 @@ export interface PluginHostBot {
   resolve(path: string): string;
   /** Whether the bot's `start` was called (timers run from then on). */
   readonly started: boolean;
-  /** Where messages go when someone waits for their sender (questions, conversations). */
-  readonly router: Router;
   /** The bot's HTTP routes, every plugin's. */
   readonly routes: RouteTable;
+  /** Questions, conversations, sessions and reminders: the bot's state beyond cursors. */
+  readonly state: BotState;
 }
 
 /** Runs of one schedule that may wait behind a slow one before new ones are skipped. */
@@ -84,6 +90,8 @@ export class PluginHost implements BotApi {
   private released = false;
   /** What the plugin's contexts use of it. */
   private readonly contexts: ContextHost;
+  /** Its conversations, sessions and reminders. */
+  private readonly state: PluginState;
 
   constructor(
     private readonly bot: PluginHostBot,
@@ -108,7 +116,7 @@ export class PluginHost implements BotApi {
           {
             plugin: name,
             botId: bot.id,
-            router: bot.router,
+            router: bot.state.router,
             send: (topic, text) => this.send(topic, text),
             answerFor: (event) =>
               new PluginContext(event as unknown as EventContext, this.contexts, run),
@@ -119,6 +127,7 @@ export class PluginHost implements BotApi {
           options,
         ),
     };
+    this.state = this.makeState();
     this.http = pluginRoutes(
       bot.routes,
       name,
@@ -173,11 +182,11 @@ export class PluginHost implements BotApi {
    * resolves when the chain finished, or parked on a question.
    */
   dispatch(event: EventContext): Promise<void> {
-    const run = new HandlerRun((error) => this.bot.pluginError(this.name, "event", event, error));
-    return run.first(this.chain.run(new PluginContext(event, this.contexts, run)));
+    const ctx = this.contextFor(event);
+    return ctx.run.first(this.chain.run(ctx));
   }
 
-  on<N extends "gap" | "reset" | "status">(
+  on<N extends "gap" | "reset" | "status" | "reminder">(
     name: N,
     handler: Handler<N>,
     options?: HandlerOptions,
@@ -188,10 +197,16 @@ export class PluginHost implements BotApi {
     options?: ListenOptions,
   ): Chain;
   on(
-    kind: EventName | "gap" | "reset" | "status" | Filter<Context>,
+    kind: EventName | "gap" | "reset" | "status" | "reminder" | Filter<Context>,
     listener?: (ctx: never) => unknown,
     options: ListenOptions = {},
   ): Chain | undefined {
+    if (kind === "reminder") {
+      if (listener !== undefined && !this.released) {
+        this.state.onReminder(listener as Handler<"reminder">);
+      }
+      return undefined;
+    }
     if (kind === "gap" || kind === "reset" || kind === "status") {
       if (listener !== undefined && !this.released) {
         this.bot.register(kind, listener as Handler<typeof kind>, options, this.name);
@@ -294,17 +309,72 @@ export class PluginHost implements BotApi {
     };
   }
 
-  /** Arms the plugin's timers (the bot started). */
+  /** Arms the plugin's timers, conversation timeouts and reminders (the bot started). */
   startTimers(): void {
     if (this.released) return;
     for (const timer of this.timers) timer.start();
+    this.state.startTimers();
   }
 
   /** Stops the timers; resolves when runs in progress have finished. */
   async stopTimers(): Promise<void> {
     for (const timer of this.timers) timer.stop();
     this.timers.clear();
+    await this.state.stopTimers();
     while (this.ticks.size > 0) await Promise.all([...this.ticks]);
+  }
+
+  // ------------------------------------------- conversations and state --
+
+  conversation(name: string, spec: ConversationSpec): Conversation {
+    const start = (command: string, begin: (ctx: Context) => Promise<void>) => {
+      const help = spec.command === false ? {} : (spec.command ?? {});
+      this.command(command, { ...help, replayed: true }, (ctx) => begin(ctx));
+    };
+    return this.state.conversation(name, spec, start, this.bot.started && !this.released);
+  }
+
+  session<T>(options: SessionOptions<T>): Composer<SessionContext<T>> {
+    const chain = this.attach().use(this.state.session(options));
+    return chain as unknown as Composer<SessionContext<T>>;
+  }
+
+  at(when: Date | number | string, key: string, payload?: unknown, options?: AtOptions): Date {
+    return this.state.at(when, key, payload, options);
+  }
+
+  cancelAt(key: string): boolean {
+    return this.state.cancelAt(key);
+  }
+
+  private makeState(): PluginState {
+    const { bot, name } = this;
+    return new PluginState({
+      plugin: name,
+      prefix: bot.chainSettings.prefix,
+      clock: bot.pluginClock,
+      durable: bot.state.durable,
+      router: bot.state.router,
+      reminders: bot.state.reminders,
+      log: this.log,
+      track: (work) => bot.state.track(work),
+      contextFor: (event) => this.contextFor(event as unknown as EventContext),
+      reminderContext: (reminder) => ({
+        bot: this,
+        ...reminder,
+        store: this.store,
+        log: this.log,
+        send: (topic, text) => this.send(topic, text),
+      }),
+      send: (topic, text) => this.send(topic, text),
+      failed: (what, ctx, error) => bot.pluginError(name, what, ctx, error),
+    });
+  }
+
+  /** A context of the plugin for `event`, on a handler run of its own. */
+  private contextFor(event: EventContext): PluginContext {
+    const run = new HandlerRun((error) => this.bot.pluginError(this.name, "event", event, error));
+    return new PluginContext(event, this.contexts, run);
   }
 
   /** Drops every handler, command route and timer of the plugin. */
@@ -314,7 +384,8 @@ export class PluginHost implements BotApi {
     this.timers.clear();
     this.chain.clear();
     this.bot.unregister(this.name);
-    this.bot.router.release(this.name, new AskCancelledError("released"));
+    this.bot.state.router.release(this.name, new AskCancelledError("released"));
+    void this.state.stopTimers();
     this.bot.routes.remove(this.name);
   }
 

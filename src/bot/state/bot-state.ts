@@ -10,6 +10,7 @@ import type { Cursor } from "../../client/cursor-store.ts";
 import type { CommandRegistry } from "../commands.ts";
 import { Router } from "../conversations/router.ts";
 import { DurableState } from "./durable.ts";
+import { type ReminderStore, reminderStore } from "./reminders.ts";
 
 export interface BotStateSettings {
   readonly prefix: string;
@@ -27,6 +28,9 @@ export interface BotStateSettings {
 export class BotState {
   readonly durable: DurableState;
   readonly router: Router;
+  readonly reminders: ReminderStore;
+  /** Reminders being fired: `idle` waits for them. */
+  private readonly background = new Set<Promise<void>>();
   /** Runs `fn` as one transaction of the state database. */
   readonly atomically: (fn: () => void) => void;
 
@@ -41,7 +45,27 @@ export class BotState {
       setTimeout: (fn, ms) => settings.clock.setTimeout(fn, ms),
       clearTimeout: (handle) => settings.clock.clearTimeout(handle),
     });
+    this.reminders = reminderStore(database);
     this.atomically =
       database === undefined ? (fn) => fn() : (fn) => database.transaction(fn).immediate();
+  }
+
+  /** Counts `work` as background work until it settles. */
+  track(work: Promise<void>): void {
+    this.background.add(work);
+    void work.then(() => this.background.delete(work));
+  }
+
+  /** True while background work (a resumed question, a reminder) is going on. */
+  get busy(): boolean {
+    return this.router.busy || this.background.size > 0;
+  }
+
+  /** Resolves once no background work is left. */
+  async settled(): Promise<void> {
+    while (this.busy) {
+      await this.router.settled();
+      await Promise.all([...this.background]);
+    }
   }
 }
