@@ -35,6 +35,7 @@ import type { AtOptions } from "./state/reminders.ts";
 import type { SessionOptions } from "./state/session.ts";
 import type { Store } from "./store.ts";
 
+export type { CommandExample, CommandSpec } from "./commands.ts";
 export type {
   CommandContext,
   EventName,

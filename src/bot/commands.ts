@@ -31,6 +31,21 @@ export interface CommandSpec {
   cooldown?: CooldownSpec;
   /** Also answer replayed events (off by default). */
   replayed?: boolean;
+  /**
+   * What a user says and what the bot answers: shown by `!help name`, and
+   * run as tests by `runCommandExamples` (scalarbot/testing), so the help
+   * cannot drift from what the command does. A RegExp reply must match.
+   * @example [{ say: "!roll 6", reply: /^[1-6]$/ }]
+   */
+  examples?: readonly CommandExample[];
+}
+
+/** One example of a command: a line said, the answer expected. */
+export interface CommandExample {
+  /** What the user says, prefix included (`!roll 6`). */
+  say: string;
+  /** The bot's answer: equal to a text, or matching a RegExp. */
+  reply: string | RegExp;
 }
 
 /** A rest argument of type string is the joined text; of a number type, the list. */
@@ -130,6 +145,7 @@ export class CommandRegistry {
       if (taken !== undefined) throw new DuplicateCommandError(n, this.owners.get(taken)!, plugin);
     }
     const positionals = parseArgSpec(spec.args, name);
+    checkExamples(spec.examples, names[0]!);
     const command: RegisteredCommand = {
       name: names[0]!,
       names,
@@ -163,6 +179,18 @@ export class CommandRegistry {
       .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
       .map(({ candidate }) => this.byName.get(candidate)!.name)
       .filter((n, i, all) => all.indexOf(n) === i);
+  }
+}
+
+/** An example needs a line to say and an answer; thrown at registration (a plugin bug). */
+function checkExamples(examples: CommandSpec["examples"], command: string): void {
+  for (const [i, example] of (examples ?? []).entries()) {
+    if (typeof example?.say !== "string" || example.say.trim() === "") {
+      throw new Error(`command ${command}: examples[${i}] needs \`say\`, the line a user says`);
+    }
+    if (typeof example.reply !== "string" && !(example.reply instanceof RegExp)) {
+      throw new Error(`command ${command}: examples[${i}] needs \`reply\`, a text or a RegExp`);
+    }
   }
 }
 

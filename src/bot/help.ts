@@ -44,6 +44,9 @@ export function helpFor(bot: Pick<BotApi, "prefix">, command: RegisteredCommand)
   if (cooldown !== undefined) {
     lines.push(`at most once every ${cooldown.seconds} s per ${cooldown.per ?? "user"}`);
   }
+  for (const { say, reply } of command.spec.examples ?? []) {
+    lines.push(typeof reply === "string" ? `example: ${say} → ${reply}` : `example: ${say}`);
+  }
   return lines.join("\n");
 }
 

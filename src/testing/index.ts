@@ -15,6 +15,12 @@
  */
 export { HarnessClock } from "./clock.ts";
 export { type ErrorMatch, UnexpectedBotErrors } from "./errors.ts";
+export {
+  CommandExampleError,
+  type ExampleRun,
+  type ExamplesOptions,
+  runCommandExamples,
+} from "./examples.ts";
 export { createHarness, Harness, HarnessLeakError, type HarnessOptions } from "./harness.ts";
 export type { EventMatch, ReceivedEvent } from "./match.ts";
 export type { BotSpec, PluginSpec } from "./setup.ts";
