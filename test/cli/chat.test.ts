@@ -161,6 +161,21 @@ test("without a terminal: piped lines are sent in order, and the end of input qu
   expect(output).toContain("[dm→bob] <alice> piped two");
 });
 
+test("SIGTERM to the launcher ends the session with status 0", async () => {
+  const args = chatArgs("#general").map((a) => (a === "alice" ? "dave" : a));
+  const proc = Bun.spawn(args, { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  let output = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of proc.stdout) {
+    output += decoder.decode(chunk, { stream: true });
+    if (output.includes("-- joined #general")) break;
+  }
+  await bob.expectMessage({ kind: "join", from: "dave", topic: "#general" });
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  await bob.expectMessage({ kind: "leave", from: "dave", topic: "#general" });
+});
+
 describe("a typed line", () => {
   const parse = (line: string) => parseChatLine(line, "test.local");
   test("text, and // for text that starts with /", () => {
