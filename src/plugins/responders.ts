@@ -18,7 +18,8 @@
  * messages of others only.
  */
 import { z } from "zod";
-import { type CooldownSpec, definePlugin } from "../bot/index.ts";
+import { type CommandExample, type CooldownSpec, definePlugin } from "../bot/index.ts";
+import { checkForm, formConversation, formFields } from "./responder-forms.ts";
 import { checkTemplate, parsePattern, render } from "./template.ts";
 
 const cooldownSchema = z.union(
@@ -53,6 +54,19 @@ const ruleSchema = z
     cooldown: cooldownSchema.optional(),
     /** Only in these topics (default: everywhere the bot hears). */
     topics: z.array(z.string()).optional(),
+    /** A command rule's examples (`!help` shows them; `runCommandExamples` runs them). */
+    examples: z
+      .array(
+        z
+          .object({
+            say: z.string({ error: "expected the line a user says" }).min(1),
+            /** A text the answer equals, or a `/regex/flags` it matches. */
+            reply: z.string({ error: "expected the answer" }),
+          })
+          .strict(),
+      )
+      .optional(),
+    ...formFields,
   })
   .strict()
   .superRefine((rule, ctx) => {
@@ -73,6 +87,13 @@ const ruleSchema = z
         return;
       }
     }
+    if (rule.examples !== undefined && rule.command === undefined) {
+      ctx.addIssue({ code: "custom", path: ["examples"], message: "examples need a command rule" });
+    }
+    if (rule.ask !== undefined || rule.timeout !== undefined || rule.per !== undefined) {
+      checkForm(rule, ctx);
+      return;
+    }
     const problem = checkTemplate(rule.reply, pattern, rule.command !== undefined);
     if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["reply"], message: problem });
   });
@@ -86,6 +107,10 @@ export const respondersOptions = z
   .strict();
 export type RespondersOptions = z.output<typeof respondersOptions>;
 export type ResponderRule = RespondersOptions["rules"][number];
+
+function example(e: { say: string; reply: string }): CommandExample {
+  return { say: e.say, reply: parsePattern(e.reply) };
+}
 
 function cooldownOf(rule: ResponderRule): CooldownSpec | undefined {
   if (rule.cooldown === undefined) return undefined;
@@ -112,15 +137,19 @@ export default definePlugin({
           ? bot
           : bot.filter((ctx) => topics.some((t) => sameTopic(t, ctx.topic)));
       const cooldown = cooldownOf(rule);
-      if (rule.command !== undefined) {
-        chain.command(
-          rule.command,
-          {
-            args: "[text...]",
-            ...(rule.help === undefined ? {} : { help: rule.help }),
-            ...(cooldown === undefined ? {} : { cooldown }),
-          },
-          (ctx) => ctx.reply(render(rule.reply, { ...ctx, args: ctx.command.args.text })),
+      const spec = {
+        args: "[text...]" as const,
+        ...(rule.help === undefined ? {} : { help: rule.help }),
+        ...(cooldown === undefined ? {} : { cooldown }),
+        ...(rule.examples === undefined ? {} : { examples: rule.examples.map(example) }),
+      };
+      if (rule.command !== undefined && rule.ask !== undefined) {
+        // The form's own start command, on the rule's chain (its topics).
+        const form = bot.conversation(rule.command, formConversation({ ...rule, ask: rule.ask }));
+        chain.command(rule.command, { ...spec, replayed: true }, (ctx) => form.start(ctx));
+      } else if (rule.command !== undefined) {
+        chain.command(rule.command, spec, (ctx) =>
+          ctx.reply(render(rule.reply, { ...ctx, args: ctx.command.args.text })),
         );
       } else {
         chain.hears(parsePattern(rule.hears!), cooldown === undefined ? {} : { cooldown }, (ctx) =>

@@ -1,7 +1,8 @@
 /**
  * Reply templates for YAML-declared answers: `{from}`, `{from.local}`,
  * `{topic}`, `{topic.name}`, `{body}`, `{1}`… for captures, `{name}` for
- * named captures, `{args}` for a command's text; `{{` and `}}` are braces.
+ * named captures, `{args}` for a command's text, `{key}` for a form's
+ * answers; `{{` and `}}` are braces.
  */
 
 export interface TemplateValues {
@@ -10,6 +11,8 @@ export interface TemplateValues {
   body: string;
   match?: RegExpMatchArray | undefined;
   args?: string | undefined;
+  /** A form's answers so far, by step key. */
+  answers?: Readonly<Record<string, string>> | undefined;
 }
 
 const PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
@@ -45,6 +48,8 @@ export function render(template: string, values: TemplateValues): string {
       case "args":
         return values.args ?? "";
     }
+    const answer = name === undefined ? undefined : values.answers?.[name];
+    if (answer !== undefined) return answer;
     const match = values.match;
     if (match === undefined || name === undefined) return "";
     if (/^\d+$/.test(name)) return match[Number(name)] ?? "";
@@ -72,8 +77,18 @@ export function checkTemplate(
   template: string,
   pattern: RegExp | string | undefined,
   command: boolean,
+  /** More names it may use (a form's answer keys). */
+  extra: readonly string[] = [],
 ): string | undefined {
-  const fixed = ["from", "from.local", "topic", "topic.name", "body", ...(command ? ["args"] : [])];
+  const fixed = [
+    "from",
+    "from.local",
+    "topic",
+    "topic.name",
+    "body",
+    ...(command ? ["args"] : []),
+    ...extra,
+  ];
   const groups = pattern === undefined ? { count: 0, names: [] } : captures(pattern);
   for (const name of placeholders(template)) {
     if (fixed.includes(name) || groups.names.includes(name)) continue;

@@ -22,10 +22,12 @@ export type Answers = Record<string, string>;
 export interface ConversationStep {
   /** The answer's name in `answers`. */
   key: string;
-  /** The question: a text, or one made from the answers so far. */
-  ask: string | ((answers: Answers) => string);
+  /** The question: a text, or one made from the answers so far (and who started it, where). */
+  ask: string | ((answers: Answers, started: { from: string; topic: string }) => string);
   /** Checks an answer (trimmed): an error text is sent and the question asked again. */
   validate?: (answer: string, answers: Answers) => string | undefined;
+  /** What is kept of a valid answer (default: the answer, trimmed). */
+  normalize?: (answer: string, answers: Answers) => string;
 }
 
 export interface ConversationSpec {
@@ -201,7 +203,8 @@ export class StepConversation implements Conversation, WaitingSet<RoutedEvent> {
       await ctx.reply(this.question(next));
       return;
     }
-    next.answers = { ...record.answers, [step.key]: answer };
+    const kept = step.normalize === undefined ? answer : step.normalize(answer, record.answers);
+    next.answers = { ...record.answers, [step.key]: kept };
     next.step = record.step + 1;
     if (next.step < this.spec.steps.length) {
       this.write(key, next, ctx.position);
@@ -233,7 +236,9 @@ export class StepConversation implements Conversation, WaitingSet<RoutedEvent> {
 
   private question(record: ConversationState): string {
     const ask = this.spec.steps[record.step]!.ask;
-    return typeof ask === "string" ? ask : ask(record.answers);
+    return typeof ask === "string"
+      ? ask
+      : ask(record.answers, { from: record.from, topic: record.topic });
   }
 
   /** Stores `record` (undefined ends it) for the event at `position`, and re-arms its timer. */
