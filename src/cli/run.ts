@@ -65,8 +65,10 @@ export async function runConfig(path: string, flags: RunFlags = {}): Promise<voi
     runner.log(`${signal}, stopping`);
     end(EXIT.ok);
   };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  // `on`, not `once`: a second signal while stopping (systemd signals the
+  // whole group, the launcher passes one on) must not kill a graceful stop.
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
 }
 
 /**
