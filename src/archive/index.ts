@@ -7,8 +7,9 @@
  * the files alone for an archive without an index. Also: listing and
  * following lines (list.ts, follow.ts), text output (text.ts), times
  * (time.ts), retention (retention.ts), folder migration (migrate.ts), and
- * the web viewer in web/ (which `scalar logs serve` starts; not exported
- * here, so a logger does not load it).
+ * the web viewer in web/ (`createArchiveApp`: `scalar logs serve` runs it
+ * on its own server, a logger with `web: true` mounts it on the `http:`
+ * listener).
  *
  * This index is what the logger plugin imports; nothing here imports the
  * bot layer.
@@ -63,4 +64,5 @@ export { Archive, type TopicSummary } from "./reader.ts";
 export { prune } from "./retention.ts";
 export { textLine } from "./text.ts";
 export { parseDuration, parseTime } from "./time.ts";
+export { type ArchiveApp, type ArchiveAppOptions, createArchiveApp } from "./web/app.ts";
 export { otherWriters, registerWriter } from "./writers.ts";

@@ -124,6 +124,20 @@ export class ArchiveIndexer {
     return { events, files };
   }
 
+  /** Empties the index (in place: a logger that has it open goes on with the same file). */
+  clear(): void {
+    this.db
+      .transaction(() => {
+        this.db.run("INSERT INTO words (words) VALUES ('delete-all')");
+        this.db.run("INSERT INTO grams (grams) VALUES ('delete-all')");
+        this.db.run("DELETE FROM events");
+        this.db.run("DELETE FROM files");
+        this.db.run("DELETE FROM topics");
+      })
+      .immediate();
+    this.topicIds.clear();
+  }
+
   /** Drops the rows of one file (before retention deletes it: the index is never ahead of the files). */
   drop(folder: string, day: string): void {
     try {

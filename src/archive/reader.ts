@@ -40,17 +40,18 @@ interface IndexedFile {
 export class Archive {
   readonly files: ArchiveDir;
   private db: Database | undefined;
-  private triedIndex = false;
+  /** When opening the index last failed (there was none yet): tried again after a while. */
+  private triedAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly dir: string) {
     this.files = new ArchiveDir(dir);
   }
 
-  /** The read-only index, opened on first use; undefined when there is none. */
+  /** The read-only index, opened on first use; undefined while there is none (looked for again every few seconds). */
   get index(): Database | undefined {
-    if (!this.triedIndex) {
-      this.triedIndex = true;
+    if (this.db === undefined && performance.now() - this.triedAt > 5000) {
       this.db = openForReading(this.dir);
+      if (this.db === undefined) this.triedAt = performance.now();
     }
     return this.db;
   }
@@ -58,7 +59,7 @@ export class Archive {
   close(): void {
     this.db?.close();
     this.db = undefined;
-    this.triedIndex = false;
+    this.triedAt = Number.NEGATIVE_INFINITY;
   }
 
   topicNames(): string[] {

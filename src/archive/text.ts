@@ -2,7 +2,7 @@
  * Archive lines as text for people:
  *
  *   2026-12-01 08:04:38 #general <alice> hello
- *                                        and a second line, indented
+ *     and a second line, indented (as `scalar tail` does)
  *   2026-12-01 08:05:02 #general * bob joined
  *                       #general -- seqs 5–9 are not in the server's history
  *   2026-12-01 08:06:00 #general -- numbering restarted (epoch p7q2; k3x9 ended at seq 120)
@@ -34,9 +34,7 @@ export function textLine(
         ? `${time}${topic}<${who}> `
         : `${time}${topic}* ${who} ${line.kind === "join" ? "joined" : line.kind === "leave" ? "left" : line.kind}`;
     if (line.kind !== "message") return head;
-    const [first, ...rest] = line.body.split(/\r?\n/);
-    const indent = " ".repeat(head.length);
-    return [head + first, ...rest.map((l) => indent + l)].join("\n");
+    return head + line.body.split(/\r?\n/).join("\n  ");
   }
   if (isGap(line)) {
     const { from, to } = line.gap;

@@ -10,6 +10,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { parseId, parseName } from "../protocol/index.ts";
+import { registerLogsCommands } from "./logs.ts";
 
 export interface ClientFlags {
   host: string;
@@ -146,4 +147,7 @@ export function registerRuntimeCommands(program: Command): void {
     const { chat } = await import("./chat.ts");
     await chat(flags, topics ?? []);
   });
+
+  // `scalar logs` and its subcommands: the logger's archive (logs.ts).
+  registerLogsCommands(program);
 }

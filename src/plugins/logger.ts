@@ -45,8 +45,8 @@
  * names and retention (keeper.ts).
  */
 import { z } from "zod";
-import { parseDuration } from "../archive/index.ts";
-import { definePlugin, type Plugin } from "../bot/index.ts";
+import { createArchiveApp, parseDuration } from "../archive/index.ts";
+import { type BotApi, definePlugin, type Plugin } from "../bot/index.ts";
 import type { LogFs } from "./logger/files.ts";
 import { JsonlLog } from "./logger/jsonl-log.ts";
 
@@ -83,6 +83,15 @@ export const loggerOptions = z
       .optional(),
     /** Leave out messages whose body starts with `[nolog]` (default true). */
     nolog: z.boolean({ error: "expected true or false" }).default(true),
+    /**
+     * Serve the archive's web viewer at `/bots/<bot id>/` of the configuration's
+     * `http:` listener (default false); `{ token }` requires that access token.
+     */
+    web: z
+      .union([z.boolean(), z.object({ token: z.string().min(1) }).strict()], {
+        error: "expected true, false or { token: TEXT }",
+      })
+      .default(false),
   })
   .strict();
 
@@ -129,12 +138,26 @@ export function createLogger(io: { fs?: LogFs } = {}): Plugin<LoggerOptions> {
       });
       bot.onCheckpoint(() => log.sync());
       bot.onStop(() => log.close());
+      if (options.web !== false) mountViewer(bot, log.dir, options.web);
       bot.log.info(`writing ${bot.topics.join(", ")} to ${log.dir}`);
     },
   });
 }
 
 export default createLogger();
+
+/** The web viewer on the bot's routes: `/bots/<bot id>/` and every path under it (up to three segments deep). */
+function mountViewer(bot: BotApi, dir: string, web: true | { token: string }): void {
+  const base = `/bots/${bot.id}`;
+  const app = createArchiveApp({ dir, base, ...(web === true ? {} : { token: web.token }) });
+  const handler = (request: Request) => {
+    // The path after /bots/<id>, however the request spelt the id.
+    const rest = new URL(request.url).pathname.split("/").slice(3);
+    return app.fetch(request, `/${rest.join("/")}`);
+  };
+  for (const path of ["/", "/:a", "/:a/:b", "/:a/:b/:c"]) bot.http.get(path, handler);
+  bot.onStop(() => app.close());
+}
 
 /** `#general` matches `#general@localhost`. */
 function sameTopic(configured: string, full: string): boolean {

@@ -103,7 +103,7 @@ describe("text lines", () => {
     ).toBe("2026-12-01 08:04:38 #general <alice> hello");
     expect(
       textLine({ ...base, seq: 2, from: "bob@example.com", kind: "message", body: "one\ntwo" }),
-    ).toBe(`2026-12-01 08:04:38 #general <bob@example.com> one\n${" ".repeat(47)}two`);
+    ).toBe("2026-12-01 08:04:38 #general <bob@example.com> one\n  two");
     expect(textLine({ ...base, seq: 3, from: "carol@localhost", kind: "join", body: "" })).toBe(
       "2026-12-01 08:04:38 #general * carol joined",
     );

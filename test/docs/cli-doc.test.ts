@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { buildProgram } from "../../src/cli.ts";
 
 const doc = readFileSync(join(import.meta.dir, "../../docs/cli.md"), "utf8");
@@ -19,13 +20,24 @@ describe("docs/cli.md", () => {
     expect(documented.sort()).toEqual(commands.sort());
   });
 
+  const flags = (text: string) => [...text.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
+  const own = (command: Command) =>
+    command.options.map((o) => o.long).filter((f) => f !== "--help");
   for (const section of sections) {
     const name = section.split(/[ `]/)[0]!;
+    // A subcommand has its own `### \`scalar NAME SUB\`` part of the section.
+    const [head, ...subs] = section.split(/^### `scalar [a-z-]+ /m);
     test(`${name}: the flags in its table are the command's flags`, () => {
       const command = program.commands.find((c) => c.name() === name)!;
-      const documented = [...section.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
-      const actual = command.options.map((o) => o.long).filter((f) => f !== "--help");
-      expect(documented.sort()).toEqual(actual.sort() as string[]);
+      expect(flags(head!).sort()).toEqual(own(command).sort() as string[]);
     });
+    for (const sub of subs) {
+      const subName = sub.split(/[ `]/)[0]!;
+      test(`${name} ${subName}: the flags in its table are the subcommand's flags`, () => {
+        const command = program.commands.find((c) => c.name() === name)!;
+        const subcommand = command.commands.find((c) => c.name() === subName)!;
+        expect(flags(sub).sort()).toEqual(own(subcommand).sort() as string[]);
+      });
+    }
   }
 });
