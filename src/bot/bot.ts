@@ -9,11 +9,8 @@ import { resolve as resolvePath } from "node:path";
 import type { SyncItem } from "../client/catch-up.ts";
 import { Client } from "../client/client.ts";
 import { type Clock, describeDuration, systemClock, within } from "../client/clock.ts";
-import type { CursorStore } from "../client/cursor-store.ts";
 import { describeCause, RuntimeError } from "../client/errors.ts";
-import type { KeepaliveOptions } from "../client/keepalive.ts";
 import { describeStatus, type Status } from "../client/status.ts";
-import type { Dialer } from "../client/transport.ts";
 import { DateTime, type SentReply } from "../protocol/index.ts";
 import {
   type BotApi,

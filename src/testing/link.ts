@@ -77,7 +77,8 @@ export class BotLink {
             events.data(chunk);
             return;
           }
-          if (frames.length > 0) events.data(frames.length === 1 ? frames[0]! : concatBytes(frames));
+          if (frames.length > 0)
+            events.data(frames.length === 1 ? frames[0]! : concatBytes(frames));
         },
         close: (error) => {
           tracked.closed = true;
