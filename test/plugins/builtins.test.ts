@@ -164,14 +164,14 @@ describe("example configurations", () => {
 
   test("config.example.yaml: the greeter bot's plugins work together", async () => {
     const plugins = await pluginsOf("config.example.yaml", 1);
-    expect(plugins.length).toBe(5);
+    expect(plugins.length).toBe(6);
     const live = await start(plugins, { admins: ["admin"] });
     expect(await live.say("!hello")).toEqual(["Hello, alice!"]);
     expect(await live.say("!echo ping")).toEqual(["ping"]);
     expect(await live.say("bob++")).toEqual(["bob now has 1 karma"]);
     expect(await live.say("hi")).toEqual(["Hello alice!"]);
     const help = (await live.say("!help"))[0]!;
-    for (const name of ["!echo", "!hello", "!karma", "!top", "!rules", "!say"]) {
+    for (const name of ["!echo", "!hello", "!karma", "!top", "!rules", "!say", "!signup"]) {
       expect(help).toContain(name);
     }
   });
