@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { definePlugin } from "scalarbot/plugins";
-import { createHarness } from "scalarbot/testing";
+import { createHarness, runCommandExamples } from "scalarbot/testing";
 
 const greeter = definePlugin({
   name: "greeter",
@@ -98,6 +98,12 @@ test("a failing lookup is reported, and the bot goes on", async () => {
   expect(error.message).toContain("plugin weather failed on command weather");
   await alice.say("#general", "!weather paris");
   await alice.expectMessage({ from: "weather", body: "sunny" });
+});
+
+test("every command example gets its answer", async () => {
+  await using h = await createHarness({ config: "config.example.yaml" });
+  const runs = await runCommandExamples(h);
+  expect(runs.map((r) => r.example.say)).toContain("!profile nobody");
 });
 
 test("docs/testing.md: every ts block is in this file, verbatim", async () => {

@@ -66,7 +66,12 @@ export class PluginState {
         (ctx as PluginContext).run
           .first(Promise.resolve().then(async () => void (await fn())))
           .catch((error) => host.failed(what, ctx, error)),
-      send: (topic, text) => host.send(topic, text),
+      // A timeout's message is background work: `idle` waits until it went out.
+      send: (topic, text) => {
+        const sent = host.send(topic, text);
+        host.track(sent.then(ignore, ignore));
+        return sent;
+      },
       failed: (what, error) => host.failed(what, undefined, error),
     });
     if (spec.command !== false) command(name, (ctx) => conversation.start(ctx));
@@ -134,3 +139,5 @@ export class PluginState {
     return this.reminderHandlers.length > 0;
   }
 }
+
+function ignore(): void {}
