@@ -4,6 +4,7 @@
  * answers, and every way a question ends is defined.
  */
 import { expect, test } from "bun:test";
+import type { PluginHost } from "../../src/bot/host.ts";
 import { AskCancelledError, type Context, definePlugin, helpPlugin } from "../../src/bot/index.ts";
 import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import { botsStoppedAfterEach } from "./plugin-helpers.ts";
@@ -197,4 +198,25 @@ test("a second question from the same handler while one is open is refused", asy
   await live.say("!twice");
   expect(errors).toHaveLength(1);
   expect((errors[0] as { code: string }).code).toBe("ask_open");
+});
+
+test("a plugin released while it asks: its question ends with AskCancelledError (released)", async () => {
+  const seen: unknown[] = [];
+  const live = await start([]);
+  const view = await live.bot.install(
+    definePlugin({
+      name: "asker",
+      setup(bot) {
+        bot.command("wait", async (ctx) => {
+          await ctx.ask("waiting").catch((error) => seen.push(error));
+        });
+      },
+    }),
+  );
+  expect(await live.say("!wait")).toEqual(["waiting"]);
+  (view as PluginHost).release();
+  await live.bot.idle();
+  expect((seen[0] as AskCancelledError).reason).toBe("released");
+  // Released: the next message is nobody's answer.
+  expect(await live.say("hello")).toEqual([]);
 });
