@@ -2,10 +2,12 @@
  * The bot runtime end to end, against a server in its own process:
  *   - events/s through the runtime to a no-op handler, and through the logger
  *     (every event handled and its cursor persisted; the logger's lines on disk);
+ *   - the no-op handler with and without metrics (an `http` listener, so every
+ *     event and handler is observed), in alternating rounds;
  *   - time to replay 100k events from history (a first start with `backlog`);
  *   - RSS of one idle bot and of 50 bots in one process.
  *
- *   bun bench/runtime.bench.ts [--events 100000] [--replay 100000]
+ *   bun bench/runtime.bench.ts [--events 100000] [--replay 100000] [--rounds 3]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,10 +22,12 @@ const { values } = parseArgs({
   options: {
     events: { type: "string", default: "100000" },
     replay: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const EVENTS = Number(values.events);
 const REPLAY = Number(values.replay);
+const ROUNDS = Number(values.rounds);
 const root = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "scalarbot-bench-"));
 const body = (i: number) => `benchmark message ${i} `.padEnd(100, "x");
@@ -66,9 +70,9 @@ if (host === undefined || port === undefined) throw new Error(`unexpected: ${rea
 const publisher = await connectRaw(host, Number(port), "pub@localhost");
 
 /** Runs one bot from a YAML fragment; resolves with its runner once connected. */
-async function startBot(name: string, yaml: string): Promise<Runner> {
+async function startBot(name: string, yaml: string, top = ""): Promise<Runner> {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `server: { host: ${host}, port: ${port} }\nbots:\n${yaml}`);
+  writeFileSync(file, `server: { host: ${host}, port: ${port} }\n${top}bots:\n${yaml}`);
   const runner = await Runner.prepare(loadConfig(file), { write: () => {} });
   await runner.start();
   const bot = runner.botList[0]!;
@@ -81,32 +85,87 @@ async function startBot(name: string, yaml: string): Promise<Runner> {
   return runner;
 }
 
-function report(name: string, events: number, ms: number): void {
+function report(name: string, events: number, ms: number, cpuUs?: number): number {
   const rate = Math.round(events / (ms / 1000));
+  const cpu = cpuUs === undefined ? "" : `, ${(cpuUs / events).toFixed(2)} µs CPU/event`;
   console.log(
-    `${name.padEnd(34)} ${String(events).padStart(7)} events in ${(ms / 1000).toFixed(2)} s = ${rate.toLocaleString("en-US")} events/s`,
+    `${name.padEnd(34)} ${String(events).padStart(7)} events in ${(ms / 1000).toFixed(2)} s = ${rate.toLocaleString("en-US")} events/s${cpu}`,
   );
+  return rate;
+}
+
+/** CPU time of this process (the bot and the publisher's client), µs. */
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Checks the bot's metrics counted every event (off the clock). */
+async function checkMetrics(runner: Runner, topic: string): Promise<void> {
+  const text = await (await fetch(`${runner.httpAddress!.url}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find(
+      (l) =>
+        l.startsWith("scalarbot_events_handled_total{") &&
+        l.includes(`topic="${topic}@localhost",kind="message"`),
+    );
+  const counted = Number(line?.split(" ").pop());
+  if (counted !== EVENTS)
+    throw new Error(`metrics counted ${counted} events of ${topic}, not ${EVENTS}`);
 }
 
 /** Live events through one bot: publish while it runs, time until the last is handled. */
-async function live(name: string, topic: string, plugins: string, show = true): Promise<void> {
+async function live(
+  name: string,
+  topic: string,
+  plugins: string,
+  { show = true, metrics = false } = {},
+): Promise<{ rate: number; cpu: number }> {
   resetCount();
   const runner = await startBot(
     name,
     `  - id: ${name}@localhost\n    topics: ["${topic}"]\n    state: ./${name}-state\n    plugins:\n${plugins}      - use: ${join(import.meta.dir, "lib/count-plugin.ts")}\n`,
+    metrics ? "http: { port: 0 }\n" : "",
   );
   const start = performance.now();
+  const cpuStart = cpuNow();
   const done = handledReaches(EVENTS);
   await publisher.publish(topic, EVENTS, body);
   await done;
+  let ms = performance.now() - start;
+  let cpu = cpuNow() - cpuStart;
+  // Off the clock: the scrape that checks every event was counted.
+  if (metrics) await checkMetrics(runner, topic);
+  const stopping = performance.now();
+  const stoppingCpu = cpuNow();
   await runner.stop(); // in-flight handlers finish, cursors persisted
-  if (show) report(name, EVENTS, performance.now() - start);
+  ms += performance.now() - stopping;
+  cpu += cpuNow() - stoppingCpu;
+  return { rate: show ? report(name, EVENTS, ms, cpu) : 0, cpu: cpu / EVENTS };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // Warm-up (not reported): the first events through a fresh process pay for
 // JIT compilation of the decoder and dispatch path, in the server too.
-await live("warmup", "#warmup", "", false);
+await live("warmup", "#warmup", "", { show: false });
+await live("warmup-metrics", "#warmup-metrics", "", { show: false, metrics: true });
 await live("noop", "#noop", "");
+// Metrics cost: off and on in turns, so the machine's drift falls on both.
+const off: { rate: number; cpu: number }[] = [];
+const on: { rate: number; cpu: number }[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  off.push(await live(`noop-off${round}`, `#off${round}`, ""));
+  on.push(await live(`noop-metrics${round}`, `#on${round}`, "", { metrics: true }));
+}
+const change = (a: number, b: number) =>
+  `${a >= b ? "+" : "-"}${Math.abs((a / b - 1) * 100).toFixed(1)}%`;
+const [rateOn, rateOff] = [median(on.map((r) => r.rate)), median(off.map((r) => r.rate))];
+const [cpuOn, cpuOff] = [median(on.map((r) => r.cpu)), median(off.map((r) => r.cpu))];
+console.log(
+  `${"metrics on vs off, medians".padEnd(34)} ${rateOn.toLocaleString("en-US")} / ${rateOff.toLocaleString("en-US")} events/s (${change(rateOn, rateOff)}); ${cpuOn.toFixed(2)} / ${cpuOff.toFixed(2)} µs CPU/event (${change(cpuOn, cpuOff)})`,
+);
 await live("logger", "#logged", `      - use: logger\n        with: { dir: ./logs }\n`);
 
 // Replay: publish with nobody listening, then a first start that asks for it all.

@@ -2,14 +2,14 @@
  * The bots' Prometheus metrics (prom-client), labelled by bot (full ID),
  * topic (full name) or plugin — all configured, so the label sets stay
  * bounded — plus the process's defaults. The hot path (an event, a
- * handler) bumps plain numbers or a histogram child; counters and gauges
- * are read from them when scraped. A bot restarted under the same
+ * handler) bumps plain numbers; prom-client reads them when scraped. A bot restarted under the same
  * configured ID continues its series.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from "prom-client";
 import type { EventKind } from "../bot/api.ts";
 import type { Bot } from "../bot/bot.ts";
 import type { BotObserver } from "../bot/observe.ts";
+import { type HandlerSeries, HandlerTimes } from "./handler-times.ts";
 
 /** Handler times span microseconds (a counter) to seconds (a network call). */
 const HANDLER_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30];
@@ -60,14 +60,14 @@ class BotSeries implements BotObserver {
   readonly events = new Map<string, KindCounts>();
   readonly errors = new Map<string, number>();
   readonly plugins = new Set<string>();
-  private readonly timers = new Map<string, { observe(seconds: number): void }>();
+  private readonly timers = new Map<string, HandlerSeries>();
   messagesSent = 0;
   connections = 0;
   detach: () => void = () => {};
 
   constructor(
     public bot: Bot,
-    private readonly histogram: Histogram<"bot" | "plugin">,
+    private readonly histogram: HandlerTimes,
   ) {}
 
   event(topic: string, kind: EventKind): void {
@@ -82,7 +82,7 @@ class BotSeries implements BotObserver {
   handler(plugin: string, seconds: number): void {
     let timer = this.timers.get(plugin);
     if (timer === undefined) {
-      timer = this.histogram.labels({ bot: this.bot.id, plugin });
+      timer = this.histogram.series({ bot: this.bot.id, plugin });
       this.timers.set(plugin, timer);
       this.plugins.add(plugin);
     }
@@ -97,7 +97,7 @@ class BotSeries implements BotObserver {
   status(status: { type: string }): void {
     if (status.type !== "connected") return;
     this.connections++;
-    // The ID is in full form from now on: histogram children take it.
+    // The ID is in full form from now on: new histogram series take it.
     this.timers.clear();
   }
 
@@ -120,7 +120,7 @@ class BotSeries implements BotObserver {
 export class Metrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, BotSeries>();
-  private readonly histogram: Histogram<"bot" | "plugin">;
+  private readonly histogram: HandlerTimes;
 
   constructor() {
     const registers = [this.registry];
@@ -166,13 +166,13 @@ export class Metrics {
         }
       },
     });
-    this.histogram = new Histogram({
-      name: "scalarbot_handler_duration_seconds",
-      help: "How long a plugin's handlers took for one event (or status, gap, reset).",
-      labelNames: ["bot", "plugin"],
-      buckets: HANDLER_BUCKETS,
-      registers,
-    });
+    this.histogram = new HandlerTimes(
+      "scalarbot_handler_duration_seconds",
+      "How long a plugin's handlers took for one event (or status, gap, reset).",
+      ["bot", "plugin"],
+      HANDLER_BUCKETS,
+    );
+    this.registry.registerMetric(this.histogram as unknown as Metric);
     new Counter({
       name: "scalarbot_reconnects_total",
       help: "Connections the bot made after its first (after a drop, a server restart or a bot restart).",
