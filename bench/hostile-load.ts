@@ -11,7 +11,8 @@
  *   firehose  100 subscribers of a channel stop reading while 20
  *             publishers send 15 KB messages at their rate limit (15 s):
  *             the output budget's case; target: peak RSS under 512 MiB
- *   topics    20,000 channels (200 clients with 100 subscriptions each);
+ *   topics    20,000 channels (200 clients with 100 subscriptions each;
+ *             --channels sets another number);
  *             4 clients send `topics` at 45/s while, every 100 ms, a new
  *             client connects and identifies and a message goes to a
  *             listener (10 s); target: both within 50 ms at worst
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
     "server-cwd": { type: "string", default: resolve(import.meta.dir, "..") },
     // For servers before salted hashes: the tokens file gets a sha256: line.
     "legacy-tokens": { type: "boolean", default: false },
+    /** Channels of the topics scenario, in hundreds (one holder client each). */
+    channels: { type: "string", default: "20000" },
   },
 });
 const BIG = "z".repeat(15_000);
@@ -202,10 +205,11 @@ async function firehose(seconds: number) {
 async function topics(seconds: number) {
   const server = await startServer();
   const holders = [];
-  for (let h = 0; h < 200; h++) {
+  const holding = Math.ceil(Number(args.channels) / 100);
+  for (let h = 0; h < holding; h++) {
     const c = await connectProbe(server.port, `holder${h}`);
     const frames = Array.from({ length: 100 }, (_, i) =>
-      encodeMessageFrame({ type: "subscribe", topic: `#c${String(h * 100 + i).padStart(5, "0")}` }),
+      encodeMessageFrame({ type: "subscribe", topic: `#c${String(h * 100 + i).padStart(6, "0")}` }),
     );
     await c.write(Buffer.concat(frames));
     holders.push(c);
@@ -216,7 +220,7 @@ async function topics(seconds: number) {
   await publisher.request({ type: "subscribe", topic: "#probe" });
   // The holders' subscriptions are all in once the count stops growing.
   let channels = 0;
-  for (let still = 0; still < 3 && channels < 20_001; ) {
+  for (let still = 0; still < 3 && channels < holding * 100 + 1; ) {
     const list = await listener.request({ type: "topics", limit: 1 });
     const total = list.type === "topic_list" ? list.total : 0;
     still = total === channels ? still + 1 : 0;
