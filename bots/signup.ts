@@ -49,8 +49,10 @@ export default {
         },
       ],
       done: (ctx, a) => {
-        ctx.store.set(`profile:${ctx.from}`, { name: a.name, color: a.color } satisfies Profile);
-        return ctx.reply(`${a.name} likes ${a.color}`);
+        // Every step's key is in the answers once the form is done.
+        const profile: Profile = { name: a.name!, color: a.color! };
+        ctx.store.set(`profile:${ctx.from}`, profile);
+        return ctx.reply(`${profile.name} likes ${profile.color}`);
       },
     });
     bot.command(
