@@ -75,6 +75,19 @@ export class ArchiveDir {
   files(topic?: string, folders?: readonly string[]): DayFile[] {
     if (topic === undefined) return [...this.topics()].flatMap(([t, f]) => this.files(t, f));
     const out: DayFile[] = [];
+    for (const file of this.dayNames(topic, folders)) {
+      try {
+        out.push({ ...file, size: statSync(file.path).size });
+      } catch {
+        // Pruned meanwhile.
+      }
+    }
+    return out;
+  }
+
+  /** The day files of `topic` without their sizes (no stat a file), oldest first. */
+  dayNames(topic: string, folders?: readonly string[]): Omit<DayFile, "size">[] {
+    const out: Omit<DayFile, "size">[] = [];
     for (const folder of folders ?? this.topics().get(topic) ?? []) {
       let names: string[];
       try {
@@ -83,15 +96,9 @@ export class ArchiveDir {
         continue; // pruned or renamed meanwhile
       }
       for (const name of names) {
-        if (!DAY_FILE.test(name)) continue;
-        const path = join(this.dir, folder, name);
-        let size: number;
-        try {
-          size = statSync(path).size;
-        } catch {
-          continue;
+        if (DAY_FILE.test(name)) {
+          out.push({ topic, folder, day: name.slice(0, 10), path: join(this.dir, folder, name) });
         }
-        out.push({ topic, folder, day: name.slice(0, 10), path, size });
       }
     }
     return out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));

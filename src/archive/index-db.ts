@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export const INDEX_FOLDER = ".index";
-export const SCHEMA_VERSION = "1";
+export const SCHEMA_VERSION = "2";
 
 export function indexPath(dir: string): string {
   return join(dir, INDEX_FOLDER, "archive.sqlite");
@@ -52,7 +52,7 @@ CREATE VIRTUAL TABLE words USING fts5 (
   body, content = 'events', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE grams USING fts5 (
-  body, content = 'events', content_rowid = 'id', tokenize = 'trigram', detail = 'none'
+  body, content = 'events', content_rowid = 'id', tokenize = 'trigram', detail = 'none', columnsize = 0
 );
 `;
 

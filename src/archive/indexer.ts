@@ -1,7 +1,8 @@
 /**
  * Writing the index (index-db.ts): what a file holds is indexed from where
- * the index stopped, in one transaction a file, so a crash leaves the index
- * at a line boundary of each file, never past what was read. The logger
+ * the index stopped, in one transaction (a file, or a checkpoint's files),
+ * so a crash leaves the index at a line boundary of each file, never past
+ * what was read. The logger
  * calls `catchUp` at its checkpoint with the length its fsync made durable
  * (never more), and `reconcile` at start; `scalar logs reindex` rebuilds
  * with `reconcile` on an empty index.
@@ -9,8 +10,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { ArchiveError } from "./errors.ts";
-import { ArchiveDir, type DayFile, scanLines } from "./files.ts";
-import { isEvent, parseLine } from "./format.ts";
+import { ArchiveDir, type DayFile, type RawLine, scanLines } from "./files.ts";
+import { type EventLine, isEvent, parseLine } from "./format.ts";
 import { openForWriting } from "./index-db.ts";
 
 export interface FileRow {
@@ -21,6 +22,23 @@ export interface FileRow {
   indexed: number;
   events: number;
   last_at: number | null;
+}
+
+/** A file to catch up to `upTo` bytes, maybe with the lines written there. */
+export interface CatchUp {
+  file: Omit<DayFile, "size">;
+  upTo: number;
+  lines?: readonly RawLine[];
+}
+
+/** An event line read, to insert. */
+interface Found {
+  ms: number;
+  line: EventLine;
+  offset: number;
+  fileId: number;
+  topicId: number;
+  path: string;
 }
 
 /** Ids of events in the same millisecond: at × 4096 + 0…4095. */
@@ -35,7 +53,6 @@ export class ArchiveIndexer {
     file: Statement<FileRow>;
     addFile: Statement<FileRow>;
     setFile: Statement;
-    lastId: Statement<{ id: number | null }>;
     addEvent: Statement;
     addWords: Statement;
     addGrams: Statement;
@@ -62,9 +79,8 @@ export class ArchiveIndexer {
         "INSERT INTO files (topic_id, folder, day, indexed, events) VALUES (?, ?, ?, 0, 0) RETURNING *",
       ),
       setFile: db.prepare("UPDATE files SET indexed = ?, events = ?, last_at = ? WHERE id = ?"),
-      lastId: db.prepare("SELECT max(id) AS id FROM events WHERE id BETWEEN ? AND ?"),
       addEvent: db.prepare(
-        "INSERT INTO events (id, file_id, offset, topic_id, epoch, seq, at, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO events (id, file_id, offset, topic_id, epoch, seq, at, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       addWords: db.prepare("INSERT INTO words (rowid, body) VALUES (?, ?)"),
       addGrams: db.prepare("INSERT INTO grams (rowid, body) VALUES (?, ?)"),
@@ -82,13 +98,25 @@ export class ArchiveIndexer {
    * its rows go and it is indexed again from the start.
    */
   catchUp(file: Omit<DayFile, "size">, upTo: number): number {
+    return this.catchUpAll([{ file, upTo }]);
+  }
+
+  /**
+   * `catchUp` of several files in one transaction (a checkpoint's files: one
+   * commit). `lines`, when given, are the file's lines from where the index
+   * stopped as the caller wrote them: taken as they are when they cover the
+   * range exactly, without reading the file back (else it is read).
+   */
+  catchUpAll(files: readonly CatchUp[]): number {
+    if (files.length === 0) return 0;
     try {
-      return this.db.transaction(() => this.catchUpNow(file, upTo)).immediate();
+      return this.db.transaction(() => this.catchUpNow(files)).immediate();
     } catch (error) {
       // Ids of topics added by the rolled-back transaction are gone with it.
       this.topicIds.clear();
       if (error instanceof ArchiveError) throw error;
-      throw new ArchiveError("index_failed", `cannot index ${file.path}: ${String(error)}`, {
+      const paths = files.map((f) => f.file.path).join(", ");
+      throw new ArchiveError("index_failed", `cannot index ${paths}: ${String(error)}`, {
         cause: error,
       });
     }
@@ -102,24 +130,27 @@ export class ArchiveIndexer {
   reconcile(only?: (topic: string) => boolean): { events: number; files: number } {
     const archive = new ArchiveDir(this.dir);
     const rows = new Map(this.sql.allFiles.all().map((r) => [`${r.folder}/${r.day}`, r]));
-    let events = 0;
-    let files = 0;
+    const byDay = new Map<string, DayFile[]>();
     for (const file of archive.files()) {
-      if (only !== undefined && !only(file.topic)) {
-        rows.delete(`${file.folder}/${file.day}`);
-        continue;
-      }
       const row = rows.get(`${file.folder}/${file.day}`);
       rows.delete(`${file.folder}/${file.day}`);
+      if (only !== undefined && !only(file.topic)) continue;
       if (row !== undefined && row.indexed === file.size) continue;
-      // Bytes a crashed run wrote and did not fsync: made durable before they are indexed.
-      syncFile(file.path);
-      events += this.catchUp(file, file.size);
-      files++;
+      byDay.set(file.day, [...(byDay.get(file.day) ?? []), file]);
     }
     for (const row of rows.values()) {
       // A file that is gone (pruned, moved by hand): its rows go too.
       this.drop(row.folder, row.day);
+    }
+    let events = 0;
+    let files = 0;
+    // A day of every topic a transaction, oldest day first: few segments, in time order.
+    for (const day of [...byDay.keys()].sort()) {
+      const batch = byDay.get(day)!;
+      // Bytes a crashed run wrote and did not fsync: made durable before they are indexed.
+      for (const file of batch) syncFile(file.path);
+      events += this.catchUpAll(batch.map((file) => ({ file, upTo: file.size })));
+      files += batch.length;
     }
     return { events, files };
   }
@@ -162,65 +193,76 @@ export class ArchiveIndexer {
     this.db.close();
   }
 
-  private catchUpNow(file: Omit<DayFile, "size">, upTo: number): number {
-    const topicId = this.topicId(file.topic);
-    let row = this.sql.file.get(file.folder, file.day) ?? undefined;
-    if (row !== undefined && row.indexed > upTo) {
-      this.dropRows(row);
-      row = undefined;
-    }
-    row ??= this.sql.addFile.get(topicId, file.folder, file.day)!;
-    if (row.indexed >= upTo) return 0;
-    let added = 0;
-    let lastAt = row.last_at;
-    let lastBase = -1;
-    let nextId = 0;
-    const end = scanLines(
-      file.path,
-      row.indexed,
-      (raw) => {
+  private catchUpNow(files: readonly CatchUp[]): number {
+    const found: Found[] = [];
+    const done: { row: FileRow; end: number; events: number; lastAt: number | null }[] = [];
+    for (const { file, upTo, lines } of files) {
+      const topicId = this.topicId(file.topic);
+      let row = this.sql.file.get(file.folder, file.day) ?? undefined;
+      if (row !== undefined && row.indexed > upTo) {
+        this.dropRows(row);
+        row = undefined;
+      }
+      row ??= this.sql.addFile.get(topicId, file.folder, file.day)!;
+      if (row.indexed >= upTo) continue;
+      const state = { row, end: row.indexed, events: row.events, lastAt: row.last_at };
+      const add = (raw: RawLine) => {
         const line = raw.text === "" ? undefined : parseLine(raw.text);
         if (line === undefined || !isEvent(line)) return;
         const at = Date.parse(line.at);
         const ms = Number.isFinite(at) ? Math.max(0, at) : 0;
-        const base = ms * PER_MS;
-        if (base !== lastBase) {
-          const last = this.sql.lastId.get(base, base + PER_MS - 1)?.id ?? null;
-          nextId = last === null ? base : last + 1;
-          lastBase = base;
-        }
-        const id = nextId < base + PER_MS ? nextId++ : this.spill(base);
-        this.sql.addEvent.run(
-          id,
-          row.id,
-          raw.offset,
-          topicId,
-          line.epoch ?? null,
-          line.seq,
+        found.push({
           ms,
-          line.from,
-          line.kind,
-          line.body,
-        );
-        if (line.body !== "") {
-          this.sql.addWords.run(id, line.body);
-          this.sql.addGrams.run(id, line.body);
-        }
-        added++;
-        if (lastAt === null || ms > lastAt) lastAt = ms;
-      },
-      upTo,
-    );
-    this.sql.setFile.run(end, row.events + added, lastAt, row.id);
-    return added;
+          line,
+          offset: raw.offset,
+          fileId: state.row.id,
+          topicId,
+          path: file.path,
+        });
+        state.events++;
+        if (state.lastAt === null || ms > state.lastAt) state.lastAt = ms;
+      };
+      const given = lines?.filter((l) => l.offset >= state.row.indexed && l.end <= upTo);
+      if (given !== undefined && covers(given, row.indexed, upTo)) {
+        for (const raw of given) add(raw);
+        state.end = upTo;
+      } else {
+        state.end = scanLines(file.path, row.indexed, add, upTo);
+      }
+      done.push(state);
+    }
+    // In time order across the files: FTS5 writes a new segment whenever a rowid goes back.
+    found.sort((a, b) => a.ms - b.ms || a.line.seq - b.line.seq);
+    for (const f of found) this.insert(f);
+    for (const d of done) this.sql.setFile.run(d.end, d.events, d.lastAt, d.row.id);
+    return found.length;
   }
 
-  /** More than 4096 events in one millisecond: the next free id after it. */
-  private spill(base: number): number {
-    for (let b = base + PER_MS; ; b += PER_MS) {
-      const last = this.sql.lastId.get(b, b + PER_MS - 1)?.id ?? null;
-      if (last === null) return b;
-      if (last < b + PER_MS - 1) return last + 1;
+  private insert({ ms, line, offset, fileId, topicId, path }: Found): void {
+    // The seq's own slot in its millisecond keeps a topic's order; taken (another topic), the next one.
+    let id = ms * PER_MS + (line.seq % PER_MS);
+    const values = [
+      fileId,
+      offset,
+      topicId,
+      line.epoch ?? null,
+      line.seq,
+      ms,
+      line.from,
+      line.kind,
+      line.body,
+    ] as const;
+    for (let tries = 0; this.sql.addEvent.run(id, ...values).changes === 0; tries++, id++) {
+      if (tries === PER_MS) {
+        throw new ArchiveError(
+          "index_failed",
+          `${path} at ${offset} is in the index already, or its millisecond is full`,
+        );
+      }
+    }
+    if (line.body !== "") {
+      this.sql.addWords.run(id, line.body);
+      this.sql.addGrams.run(id, line.body);
     }
   }
 
@@ -242,6 +284,16 @@ export class ArchiveIndexer {
     }
     return id;
   }
+}
+
+/** Whether `lines` are exactly the whole lines of [from, to). */
+function covers(lines: readonly RawLine[], from: number, to: number): boolean {
+  let at = from;
+  for (const l of lines) {
+    if (l.offset !== at) return false;
+    at = l.end;
+  }
+  return at === to;
 }
 
 function syncFile(path: string): void {

@@ -1,7 +1,8 @@
 /**
  * Search: the index for what it holds, the files for the rest (reader.ts),
  * merged into one order — newest first, oldest first, or best match
- * (bm25) — and cut into pages. A cursor is opaque to callers: for time
+ * (bm25, among the newest 10,000 hits when there are more) — and cut into
+ * pages. A cursor is opaque to callers: for time
  * orders it is the last hit's place, so a page never repeats or skips a
  * hit as lines arrive; for best match it is an offset.
  */
@@ -30,6 +31,8 @@ export interface SearchParams {
   limit: number;
   sort?: Sort;
   cursor?: string;
+  /** Best match ranks the newest this many hits at most (default RANK_WINDOW). */
+  rankWindow?: number;
 }
 
 export interface Hit {
@@ -62,6 +65,9 @@ interface Found {
 }
 
 const PER_MS = 4096;
+
+/** Best-match order ranks at most the newest this many hits (all of them for most queries). */
+export const RANK_WINDOW = 10_000;
 
 export function search(archive: Archive, params: SearchParams): Page {
   const sort = params.sort ?? "newest";
@@ -150,10 +156,12 @@ function indexed(
     where.push("grams.body LIKE ?", "instr(lower(e.body), lower(?)) > 0");
     args.push(likePattern(query.text), query.text);
   }
-  where.push(
-    `e.topic_id IN (SELECT id FROM topics WHERE name IN (${topics.map(() => "?").join(",")}))`,
-  );
-  args.push(...topics);
+  if (params.topics !== undefined) {
+    where.push(
+      `e.topic_id IN (SELECT id FROM topics WHERE name IN (${topics.map(() => "?").join(",")}))`,
+    );
+    args.push(...topics);
+  }
   if (params.since !== undefined) {
     where.push(`${rowid} >= ?`);
     args.push(params.since * PER_MS);
@@ -179,19 +187,25 @@ function indexed(
     where.push(`e.kind IN (${params.kinds.map(() => "?").join(",")})`);
     args.push(...params.kinds);
   }
+  if (sort === "rank") {
+    // bm25 is worked out for every hit it orders: past the window, the newest that many are ranked.
+    const window = params.rankWindow ?? RANK_WINDOW;
+    const bound = run<{ id: number }>(
+      archive,
+      `SELECT ${rowid} AS id FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${rowid} DESC LIMIT 1 OFFSET ${window - 1}`,
+      args,
+    )[0];
+    if (bound !== undefined) {
+      where.push(`${rowid} >= ?`);
+      args.push(bound.id);
+    }
+  }
   const order =
     sort === "rank" ? `rank, ${rowid} DESC` : `${rowid} ${sort === "newest" ? "DESC" : "ASC"}`;
   const sql = `SELECT e.id, f.day, f.folder, e.offset, t.name AS topic, e.epoch, e.seq, e.at, e.sender, e.kind, e.body
     FROM ${from} JOIN files f ON f.id = e.file_id JOIN topics t ON t.id = e.topic_id
     WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ? OFFSET ?`;
-  let rows: Row[];
-  try {
-    rows = db.query(sql).all(...args, limit, skip) as Row[];
-  } catch (error) {
-    throw new ArchiveError("bad_query", `cannot search ${archive.dir}: ${String(error)}`, {
-      cause: error,
-    });
-  }
+  const rows = run<Row>(archive, sql, [...args, limit, skip]);
   return rows.map((r) => {
     const hit: Hit = {
       topic: r.topic,
@@ -207,6 +221,16 @@ function indexed(
     if (r.epoch !== null) hit.epoch = r.epoch;
     return { place: [r.id, 0, `${r.folder}/${r.day}`, r.offset], hit: reorder(hit) };
   });
+}
+
+function run<T>(archive: Archive, sql: string, args: (string | number)[]): T[] {
+  try {
+    return archive.index!.query(sql).all(...args) as T[];
+  } catch (error) {
+    throw new ArchiveError("bad_query", `cannot search ${archive.dir}: ${String(error)}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Hits in the lines the index does not hold. */

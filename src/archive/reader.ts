@@ -8,6 +8,7 @@
  * Never writes: an archive without an index is read from its files alone.
  */
 import type { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
 import { ArchiveError } from "./errors.ts";
 import { ArchiveDir, type DayFile, type ReadLine, readLines, scanLines } from "./files.ts";
 import { isEvent, parseLine } from "./format.ts";
@@ -109,15 +110,23 @@ export class Archive {
   uncovered(topics: readonly string[], sinceDay?: string): Uncovered[] {
     const out: Uncovered[] = [];
     const rows = this.indexed();
+    const folders = this.files.topics();
     for (const topic of topics) {
-      const files = this.files.files(topic);
-      const newest = files.at(-1)?.day;
-      for (const file of files) {
-        if (sinceDay !== undefined && file.day < sinceDay) continue;
-        const row = rows.get(`${file.folder}/${file.day}`);
-        if (row === undefined) out.push({ file, from: 0 });
-        else if (file.day === newest && file.size > row.indexed)
-          out.push({ file, from: row.indexed });
+      const names = this.files.dayNames(topic, folders.get(topic));
+      const newest = names.at(-1)?.day;
+      for (const name of names) {
+        if (sinceDay !== undefined && name.day < sinceDay) continue;
+        const row = rows.get(`${name.folder}/${name.day}`);
+        // A file with a row is held whole unless it is the newest (the only one that grows).
+        if (row !== undefined && name.day !== newest) continue;
+        let size: number;
+        try {
+          size = statSync(name.path).size;
+        } catch {
+          continue; // pruned meanwhile
+        }
+        const from = row?.indexed ?? 0;
+        if (size > from) out.push({ file: { ...name, size }, from });
       }
     }
     return out;

@@ -100,10 +100,10 @@ describe.skipIf(!present)("the web viewer in chromium", () => {
     const page = await open(`/general@localhost/${DAY}`);
     await page.click('[id="e1.4"] a.t');
     expect(page.url()).toBe(`${base}/general@localhost/${DAY}#e1.4`);
-    expect(await page.evaluate(() => document.querySelector(":target")?.id)).toBe("e1.4");
+    expect(await page.evaluate('document.querySelector(":target")?.id')).toBe("e1.4");
     const fresh = await open(`/general@localhost/at/e1.6`);
     expect(fresh.url()).toBe(`${base}/general@localhost/${DAY}#e1.6`);
-    expect(await fresh.evaluate(() => document.querySelector(":target")?.textContent)).toContain(
+    expect(await fresh.evaluate('document.querySelector(":target")?.textContent')).toContain(
       "quick brown fox",
     );
     await page.close();
@@ -153,7 +153,7 @@ describe.skipIf(!present)("the web viewer in chromium", () => {
   test("on a phone's width nothing runs off the side", async () => {
     const page = await open(`/general@localhost/${DAY}`, 390);
     const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
+      "document.documentElement.scrollWidth - window.innerWidth",
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shoot(page, "phone");

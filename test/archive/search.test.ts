@@ -145,6 +145,34 @@ describe("search", () => {
     archive.close();
   });
 
+  test("best match ranks by bm25, among the newest hits when there are more than its window", () => {
+    const dir = tmp();
+    writeArchive(dir, [
+      { body: "fox fox fox fox, the foxiest line" },
+      ...Array.from({ length: 20 }, (_, i) => ({
+        body: `a fox and many other words, number ${i}`,
+      })),
+      { body: "fox fox fox, the newest of the foxy ones" },
+    ]);
+    const archive = new Archive(dir);
+    const best = (rankWindow?: number) =>
+      bodies(
+        search(archive, {
+          query: parseQuery("fox"),
+          sort: "rank",
+          limit: 2,
+          ...(rankWindow ? { rankWindow } : {}),
+        }),
+      );
+    expect(best()).toEqual([
+      "fox fox fox fox, the foxiest line",
+      "fox fox fox, the newest of the foxy ones",
+    ]);
+    // With a window of 5 the oldest (and best) line is past it.
+    expect(best(5)[0]).toBe("fox fox fox, the newest of the foxy ones");
+    archive.close();
+  });
+
   test("lines the index does not hold yet (written, not checkpointed) are found, merged in order", () => {
     const dir = tmp();
     writeArchive(dir, [{ body: "fox one" }, { body: "fox two" }]);

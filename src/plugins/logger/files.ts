@@ -61,6 +61,13 @@ export class LogFileError extends Error {
   }
 }
 
+/** A line as appended: where it starts and ends (after its newline), and its text. */
+export interface WrittenLine {
+  offset: number;
+  end: number;
+  text: string;
+}
+
 export function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
@@ -73,6 +80,8 @@ export class TopicFile {
   private syncedTorn: boolean;
   /** Lines were written since the last fsync. */
   dirty = false;
+  /** Lines appended and not yet taken (`takeWritten`): the index takes them without reading the file back. */
+  private written: WrittenLine[] = [];
 
   private constructor(
     private readonly fs: LogFs,
@@ -152,8 +161,21 @@ export class TopicFile {
       throw new LogFileError("write_failed", this.path, error, "; the partial line was cut off");
     }
     this.size = start + bytes.length;
+    this.written.push({
+      offset: this.size - bytes.length + (this.torn ? 1 : 0),
+      end: this.size,
+      text,
+    });
     this.torn = false;
     this.dirty = true;
+  }
+
+  /** The lines appended since the last call that end by `length`, in order. */
+  takeWritten(length: number): WrittenLine[] {
+    const upTo = this.written.findIndex((w) => w.end > length);
+    const taken = upTo < 0 ? this.written : this.written.slice(0, upTo);
+    this.written = upTo < 0 ? [] : this.written.slice(upTo);
+    return taken;
   }
 
   /**
@@ -177,6 +199,8 @@ export class TopicFile {
       }
       this.size = this.syncedSize;
       this.torn = this.syncedTorn;
+      // Cut off: those lines are not in the file any more.
+      this.written = this.written.filter((w) => w.end <= this.syncedSize);
       this.dirty = false;
       throw new LogFileError(
         "sync_failed",

@@ -242,7 +242,7 @@ export class JsonlLog {
     const file = state.file;
     if (file === undefined) return;
     if (!this.fsync) {
-      this.keeper.durable(topic, file.day, file.path, file.length);
+      this.keeper.durable(topic, file.day, file.path, file.length, file.takeWritten(file.length));
       return;
     }
     try {
@@ -253,7 +253,8 @@ export class JsonlLog {
       throw error;
     } finally {
       // Never more than the fsync made durable (after a failure: what the one before did).
-      this.keeper.durable(topic, file.day, file.path, file.durableLength);
+      const durable = file.durableLength;
+      this.keeper.durable(topic, file.day, file.path, durable, file.takeWritten(durable));
     }
     state.synced = state.position;
   }

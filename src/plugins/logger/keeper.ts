@@ -21,7 +21,7 @@ import {
   utcDay,
 } from "../../archive/index.ts";
 import type { Log } from "../../bot/index.ts";
-import { describe } from "./files.ts";
+import { describe, type WrittenLine } from "./files.ts";
 
 export interface KeeperOptions {
   /** Keep the index (default true). */
@@ -37,6 +37,8 @@ interface Durable {
   day: string;
   path: string;
   length: number;
+  /** The lines written up to `length` since the last checkpoint: indexed without reading the file back. */
+  lines: WrittenLine[];
 }
 
 export class ArchiveKeeper {
@@ -89,9 +91,11 @@ export class ArchiveKeeper {
     }
   }
 
-  /** `length` bytes of `path` (a file of `topic`'s on `day`) are durable. */
-  durable(topic: string, day: string, path: string, length: number): void {
-    this.pending.set(path, { topic, folder: topicFolder(topic), day, path, length });
+  /** `length` bytes of `path` (a file of `topic`'s on `day`) are durable; `lines` were written up to there. */
+  durable(topic: string, day: string, path: string, length: number, lines: WrittenLine[]): void {
+    const known = this.pending.get(path);
+    const all = known === undefined ? lines : [...known.lines, ...lines];
+    this.pending.set(path, { topic, folder: topicFolder(topic), day, path, length, lines: all });
   }
 
   /** The checkpoint: the index takes in what became durable; once a day, retention. */
@@ -99,10 +103,14 @@ export class ArchiveKeeper {
     const indexer = this.indexer;
     if (indexer !== undefined) {
       try {
-        for (const [path, file] of this.pending) {
-          indexer.catchUp(file, file.length);
-          this.pending.delete(path);
-        }
+        indexer.catchUpAll(
+          [...this.pending.values()].map((file) => ({
+            file,
+            upTo: file.length,
+            lines: file.lines,
+          })),
+        );
+        this.pending.clear();
         if (this.failing) this.options.log.info(`indexing ${this.dir} again`);
         this.failing = false;
       } catch (error) {
