@@ -17,6 +17,12 @@ const ops = definePlugin({
       return Response.json({ ok: true, bot: ctx.bot.id });
     });
     bot.http.get("/words/:word", (_request, ctx) => new Response(ctx.params.word));
+    bot.http.post("/tell/:who", async (request, ctx) => {
+      const told = (ctx.store.get<number>("told") ?? 0) + 1;
+      ctx.store.set("told", told);
+      await ctx.bot.dm(ctx.params.who!, `${await request.text()} (${told})`);
+      return new Response(String(told));
+    });
     bot.http.post("/boom", () => {
       throw new Error("boom");
     });
@@ -129,6 +135,7 @@ describe("health, readiness, metrics", () => {
     expect(old.routes.list().map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /ping",
       "GET /words/:word",
+      "POST /tell/:who",
       "POST /boom",
     ]);
     const fresh = await h.restartBot("ops");
@@ -164,6 +171,17 @@ describe("plugin routes under /bots/<bot id>/", () => {
     await alice.expectMessage({ from: "ops", body: "ping: hello" });
     await h.settle();
     expect((await scrape()).value("scalarbot_messages_sent_total", { bot: BOT })).toBe(1);
+  });
+
+  test("a handler can send a direct message and keep state in the plugin's store", async () => {
+    const { h, get } = await serve();
+    const alice = await h.user("alice");
+    for (const n of ["1", "2"]) {
+      const response = await get("/bots/ops/tell/alice", { method: "POST", body: "psst" });
+      expect(await response.text()).toBe(n);
+    }
+    await alice.expectMessage({ from: "ops", topic: "alice", body: "psst (1)" });
+    await alice.expectMessage({ from: "ops", topic: "alice", body: "psst (2)" });
   });
 
   test("the bot is found by full ID (encoded or not) or local part; params are decoded", async () => {
