@@ -7,7 +7,9 @@
  *
  * Event rows are keyed by time: id = at in ms × 4096 + a counter, so the
  * full-text tables' rowid order is time order and "newest first" stops
- * after a page. `files.indexed` is how many bytes of each file the index
+ * after a page. The word index also holds each event's topic and sender as
+ * tags (tags.ts), so a search of one channel or sender is one intersection
+ * of lists, not a walk through every hit. `files.indexed` is how many bytes of each file the index
  * holds: a reader covers the rest by reading the files themselves.
  */
 import { Database } from "bun:sqlite";
@@ -15,7 +17,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export const INDEX_FOLDER = ".index";
-export const SCHEMA_VERSION = "2";
+export const SCHEMA_VERSION = "3";
 
 export function indexPath(dir: string): string {
   return join(dir, INDEX_FOLDER, "archive.sqlite");
@@ -44,13 +46,18 @@ CREATE TABLE events (
   at INTEGER NOT NULL,
   sender TEXT NOT NULL,
   kind TEXT NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  -- Words of the full-text index for the topic and the sender's local part (tags.ts): not stored.
+  tags TEXT GENERATED ALWAYS AS (
+    't' || topic_id || ' s' || hex(substr(sender, 1, instr(sender, '@') - 1))
+  ) VIRTUAL
 );
 CREATE UNIQUE INDEX events_line ON events (file_id, offset);
 CREATE INDEX events_seq ON events (topic_id, seq);
 CREATE VIRTUAL TABLE words USING fts5 (
-  body, content = 'events', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+  body, tags, content = 'events', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT INTO words (words, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
 CREATE VIRTUAL TABLE grams USING fts5 (
   body, content = 'events', content_rowid = 'id', tokenize = 'trigram', detail = 'none', columnsize = 0
 );

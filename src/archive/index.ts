@@ -6,7 +6,8 @@
  * counts and lookups; the reader (reader.ts) answers from both, and from
  * the files alone for an archive without an index. Also: listing and
  * following lines (list.ts, follow.ts), text output (text.ts), times
- * (time.ts), retention (retention.ts), folder migration (migrate.ts), and
+ * (time.ts), topic and sender tags of the word index (tags.ts), retention
+ * (retention.ts), folder migration (migrate.ts), and
  * the web viewer in web/ (`createArchiveApp`: `scalar logs serve` runs it
  * on its own server, a logger with `web: true` mounts it on the `http:`
  * listener).

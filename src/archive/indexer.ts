@@ -13,6 +13,7 @@ import { ArchiveError } from "./errors.ts";
 import { ArchiveDir, type DayFile, type RawLine, scanLines } from "./files.ts";
 import { type EventLine, isEvent, parseLine } from "./format.ts";
 import { openForWriting } from "./index-db.ts";
+import { eventTags } from "./tags.ts";
 
 export interface FileRow {
   id: number;
@@ -56,7 +57,7 @@ export class ArchiveIndexer {
     addEvent: Statement;
     addWords: Statement;
     addGrams: Statement;
-    fileEvents: Statement<{ id: number; body: string }>;
+    fileEvents: Statement<{ id: number; body: string; tags: string }>;
     dropEvents: Statement;
     dropFile: Statement;
     allFiles: Statement<FileRow>;
@@ -82,9 +83,9 @@ export class ArchiveIndexer {
       addEvent: db.prepare(
         "INSERT OR IGNORE INTO events (id, file_id, offset, topic_id, epoch, seq, at, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      addWords: db.prepare("INSERT INTO words (rowid, body) VALUES (?, ?)"),
+      addWords: db.prepare("INSERT INTO words (rowid, body, tags) VALUES (?, ?, ?)"),
       addGrams: db.prepare("INSERT INTO grams (rowid, body) VALUES (?, ?)"),
-      fileEvents: db.prepare("SELECT id, body FROM events WHERE file_id = ? AND body != ''"),
+      fileEvents: db.prepare("SELECT id, body, tags FROM events WHERE file_id = ? AND body != ''"),
       dropEvents: db.prepare("DELETE FROM events WHERE file_id = ?"),
       dropFile: db.prepare("DELETE FROM files WHERE id = ?"),
       allFiles: db.prepare("SELECT * FROM files"),
@@ -261,14 +262,18 @@ export class ArchiveIndexer {
       }
     }
     if (line.body !== "") {
-      this.sql.addWords.run(id, line.body);
+      this.sql.addWords.run(id, line.body, eventTags(topicId, line.from));
       this.sql.addGrams.run(id, line.body);
     }
   }
 
   private dropRows(row: FileRow): void {
-    for (const { id, body } of this.sql.fileEvents.all(row.id)) {
-      this.db.run("INSERT INTO words (words, rowid, body) VALUES ('delete', ?, ?)", [id, body]);
+    for (const { id, body, tags } of this.sql.fileEvents.all(row.id)) {
+      this.db.run("INSERT INTO words (words, rowid, body, tags) VALUES ('delete', ?, ?, ?)", [
+        id,
+        body,
+        tags,
+      ]);
       this.db.run("INSERT INTO grams (grams, rowid, body) VALUES ('delete', ?, ?)", [id, body]);
     }
     this.sql.dropEvents.run(row.id);

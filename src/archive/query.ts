@@ -14,6 +14,7 @@ import { isEvent } from "./format.ts";
 import { ftsQuery, likePattern, matches, type Query, snippet } from "./match.ts";
 import { senderMatches } from "./names.ts";
 import type { Archive } from "./reader.ts";
+import { writtenSenderTag } from "./tags.ts";
 
 export type Sort = "newest" | "oldest" | "rank";
 
@@ -149,7 +150,7 @@ function indexed(
     from = "words JOIN events e ON e.id = words.rowid";
     rowid = "words.rowid";
     where.push("words MATCH ?");
-    args.push(ftsQuery(query));
+    args.push(wordsMatch(archive, query, params));
   } else if (query?.type === "substring") {
     from = "grams JOIN events e ON e.id = grams.rowid";
     rowid = "grams.rowid";
@@ -221,6 +222,27 @@ function indexed(
     if (r.epoch !== null) hit.epoch = r.epoch;
     return { place: [r.id, 0, `${r.folder}/${r.day}`, r.offset], hit: reorder(hit) };
   });
+}
+
+/** The query on the body, and the topics and sender as tags (tags.ts) when they are asked for. */
+function wordsMatch(
+  archive: Archive,
+  query: Extract<Query, { type: "words" }>,
+  params: SearchParams,
+): string {
+  let match = `body : (${ftsQuery(query)})`;
+  if (params.topics !== undefined) {
+    const ids = params.topics.flatMap((t) => {
+      const row = archive.index!.query("SELECT id FROM topics WHERE name = ?").get(t) as {
+        id: number;
+      } | null;
+      return row === null ? [] : [`t${row.id}`];
+    });
+    // None indexed: nothing of these topics is in the index.
+    match += ` AND tags : (${ids.length === 0 ? "tnone" : ids.join(" OR ")})`;
+  }
+  if (params.from !== undefined) match += ` AND tags : ${writtenSenderTag(params.from)}`;
+  return match;
 }
 
 function run<T>(archive: Archive, sql: string, args: (string | number)[]): T[] {

@@ -135,12 +135,13 @@ export class Archive {
   /** Each topic with its event count and last activity. */
   summaries(): TopicSummary[] {
     const rows = this.indexed();
-    return this.topicNames().map((topic) => {
+    const folders = this.files.topics();
+    return [...folders].map(([topic, own]) => {
       let events = 0;
       let lastAt: number | undefined;
-      const files = this.files.files(topic);
-      for (const file of files) {
-        const row = rows.get(`${file.folder}/${file.day}`);
+      const names = this.files.dayNames(topic, own);
+      for (const name of names) {
+        const row = rows.get(`${name.folder}/${name.day}`);
         events += row?.events ?? 0;
         if (row?.last_at != null && (lastAt === undefined || row.last_at > lastAt))
           lastAt = row.last_at;
@@ -153,7 +154,7 @@ export class Archive {
           if (lastAt === undefined || at > lastAt) lastAt = at;
         }
       }
-      return { topic, events, lastAt, lastDay: files.at(-1)?.day };
+      return { topic, events, lastAt, lastDay: names.at(-1)?.day };
     });
   }
 

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Archive, indexPath, parseQuery, search } from "../../src/archive/index.ts";
+import { eventTags, writtenSenderTag } from "../../src/archive/tags.ts";
 import { JsonlLog } from "../../src/plugins/logger.ts";
 import { checkIndex, event, GENERAL, OTHER, tmp, writeArchive } from "./helpers.ts";
 
@@ -95,6 +96,21 @@ describe("search", () => {
       /no logs of #nowhere in .* \(it has #general@localhost, #other@localhost\)/,
     );
     archive.close();
+  });
+
+  test("the tags the index computes for topic and sender are the ones searches ask for", () => {
+    const dir = sample();
+    const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
+    const db = new Database(indexPath(dir), { readonly: true });
+    const rows = db.query("SELECT topic_id, sender, tags FROM events").all() as {
+      topic_id: number;
+      sender: string;
+      tags: string;
+    }[];
+    db.close();
+    expect(rows).toHaveLength(6);
+    for (const r of rows) expect(r.tags).toBe(eventTags(r.topic_id, r.sender));
+    expect(writtenSenderTag("Bob")).toBe(writtenSenderTag("bob@localhost"));
   });
 
   test("substring search finds text inside words, ASCII case folded, % and _ literal", () => {
