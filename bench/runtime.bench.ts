@@ -55,6 +55,11 @@ const server = Bun.spawn(
     `sqlite:${join(dir, "history.sqlite")}`,
     "--history-limit",
     String(Math.max(REPLAY, EVENTS) + 1000),
+    // Room for every event of the replay (bodies of 100 bytes, events ~250).
+    "--history-topic-bytes",
+    String((Math.max(REPLAY, EVENTS) + 1000) * 512),
+    "--history-bytes",
+    String((Math.max(REPLAY, EVENTS) + 1000) * 512),
     "--admin",
     "pub@localhost",
     "--rate",

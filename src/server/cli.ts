@@ -18,6 +18,7 @@ interface ServerFlags {
   historyLimit?: number;
   historyTotal?: number;
   historyBytes?: number;
+  historyTopicBytes?: number;
   presenceLimit?: number;
   inboxLimit?: number;
   inboxTotal?: number;
@@ -142,6 +143,11 @@ export function registerServerCommand(program: Command): void {
       integer(1),
     )
     .option(
+      "--history-topic-bytes <n>",
+      `payload bytes of messages kept per topic (default ${KEPT.messages.topicBytes})`,
+      integer(16382),
+    )
+    .option(
       "--history-bytes <n>",
       `payload bytes of messages kept across all topics (default ${KEPT.messages.totalBytes})`,
       integer(16382),
@@ -197,7 +203,11 @@ export function registerServerCommand(program: Command): void {
         history: flags.history,
         historyLimit: flags.historyLimit,
         retention: {
-          messages: { totalEvents: flags.historyTotal, totalBytes: flags.historyBytes },
+          messages: {
+            totalEvents: flags.historyTotal,
+            totalBytes: flags.historyBytes,
+            topicBytes: flags.historyTopicBytes,
+          },
           presence: { topicEvents: flags.presenceLimit },
           inbox: { topicEvents: flags.inboxLimit, totalEvents: flags.inboxTotal },
         },
