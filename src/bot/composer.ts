@@ -83,12 +83,22 @@ export interface ListenOptions {
   own?: boolean;
 }
 
-const done: NextFunction = () => Promise.resolve();
+const RESOLVED: Promise<void> = Promise.resolve();
+const done: NextFunction = () => RESOLVED;
+
+/** True for a promise that already fulfilled: nothing to wait for. */
+function fulfilled(value: unknown): boolean {
+  return value instanceof Promise && Bun.peek.status(value) === "fulfilled";
+}
+
+function ignore(): void {}
 
 /**
  * Runs `handlers` from index `i`, each given a `next` that runs the rest.
  * A flat array rather than nested closures keeps a long chain cheap, and a
- * handler that returns synchronously costs no extra await.
+ * handler that returns synchronously (or a promise already fulfilled)
+ * costs no extra await: the chain's promise is then already fulfilled, so
+ * its caller need not wait a turn either.
  */
 function dispatch<C>(
   handlers: readonly Middleware<C>[],
@@ -105,7 +115,8 @@ function dispatch<C>(
   };
   try {
     const result = handlers[i]!(ctx, rest);
-    return result instanceof Promise ? result.then(() => {}) : Promise.resolve();
+    if (!(result instanceof Promise) || fulfilled(result)) return RESOLVED;
+    return result.then(ignore);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -159,12 +170,16 @@ export class Composer<C extends ChainContext> {
   private guard<X extends C>(label: string, middleware: Middleware<X>[]): Middleware<C>[] {
     const report = this.settings.report;
     if (report === undefined) return middleware as Middleware<C>[];
-    return middleware.map((m) => async (ctx: C, next: NextFunction) => {
+    return middleware.map((m) => (ctx: C, next: NextFunction) => {
+      let result: unknown;
       try {
-        await m(ctx as X, next);
+        result = m(ctx as X, next);
       } catch (error) {
         report(error, label, ctx);
+        return undefined;
       }
+      if (!(result instanceof Promise) || fulfilled(result)) return undefined;
+      return result.then(ignore, (error) => report(error, label, ctx));
     });
   }
 
@@ -213,14 +228,11 @@ export class Composer<C extends ChainContext> {
       (!ctx.replayed || replayed) && (!ctx.own || own) && byKind(ctx);
     if (listener === undefined) return this.filter(predicate);
     const label = typeof kind === "string" ? kind : "on";
-    const [guarded] = this.guard(label, [
-      async (ctx: C) => {
-        await listener(ctx);
-      },
-    ]);
-    return this.filter(predicate, async (ctx, next) => {
-      await guarded!(ctx, done);
-      await next();
+    const [guarded] = this.guard(label, [(ctx: C) => listener(ctx)]);
+    return this.filter(predicate, (ctx, next) => {
+      const listened = guarded!(ctx, done);
+      if (listened instanceof Promise && !fulfilled(listened)) return listened.then(() => next());
+      return next();
     });
   }
 

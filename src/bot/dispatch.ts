@@ -233,7 +233,11 @@ export class Dispatcher {
       observer?.handler?.(r.plugin, (performance.now() - began) / 1000);
       return;
     }
-    if (!isPromiseLike(result)) {
+    // A promise already fulfilled (a plugin chain that ran synchronously) is done too.
+    if (
+      !isPromiseLike(result) ||
+      (result instanceof Promise && Bun.peek.status(result) === "fulfilled")
+    ) {
       observer?.handler?.(r.plugin, (performance.now() - began) / 1000);
       return;
     }

@@ -37,7 +37,7 @@ import { type ContextHost, PluginContext } from "./context.ts";
 import { AskCancelledError, askQuestion } from "./conversations/ask.ts";
 import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
 import type { RoutedEvent } from "./conversations/router.ts";
-import { HandlerRun } from "./conversations/run.ts";
+import { HandlerRun, type RunOwner } from "./conversations/run.ts";
 import { type HttpRoutes, pluginRoutes, type RouteTable } from "./routes.ts";
 import { parseSchedule, ScheduledTimer } from "./schedule.ts";
 import type { BotState } from "./state/bot-state.ts";
@@ -373,9 +373,13 @@ export class PluginHost implements BotApi {
 
   /** A context of the plugin for `event`, on a handler run of its own. */
   private contextFor(event: EventContext): PluginContext {
-    const run = new HandlerRun((error) => this.bot.pluginError(this.name, "event", event, error));
-    return new PluginContext(event, this.contexts, run);
+    return new PluginContext(event, this.contexts, new HandlerRun(this.runs, event));
   }
+
+  /** Where late failures of the plugin's handler runs go (one object for all of them). */
+  private readonly runs: RunOwner = {
+    failed: (ctx, error) => this.bot.pluginError(this.name, "event", ctx, error),
+  };
 
   /** Drops every handler, command route and timer of the plugin. */
   release(): void {

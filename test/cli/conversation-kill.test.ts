@@ -40,13 +40,15 @@ function user(id: string) {
     dialer: tcpDialer(server.host, server.port),
     cursors: new MemoryCursorStore(),
   });
-  bot.on("message", (ctx) => {
-    if (!ctx.from.startsWith("desk@")) return;
-    heard.push(ctx.body);
+  bot.on("event", (ctx) => {
+    if (!ctx.from.startsWith("desk@") || ctx.kind === "leave") return;
+    // The bot's join: it is subscribed, and hears what is said from now on.
+    const line = ctx.kind === "join" ? "(joined)" : ctx.body;
+    heard.push(line);
     for (const w of [...waiters]) {
-      if (heard.length > w.after && w.pattern.test(ctx.body)) {
+      if (heard.length > w.after && w.pattern.test(line)) {
         waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(ctx.body);
+        w.resolve(line);
       }
     }
   });
@@ -88,7 +90,7 @@ bots:
   const alice = user("alice@localhost");
   await alice.connected();
   let run = spawnCli(["run", config]);
-  await run.waitFor(/desk@localhost: connected/);
+  await alice.hear(/^\(joined\)$/);
   await alice.say("!signup");
   await alice.hear(/^What's your name\?/);
   await alice.say("Alice");

@@ -177,7 +177,7 @@ export async function askQuestion<A extends Answerable, E>(
   // Open before sending, so an answer quicker than the send's reply is not missed.
   run.asking = true;
   deps.router.open(question, ms);
-  for (const hook of run.hooks) hook.park();
+  for (const hook of run.parkHooks) hook.park();
   run.park();
   try {
     await deps.send(where.sendTo, text);
@@ -186,7 +186,7 @@ export async function askQuestion<A extends Answerable, E>(
     throw error;
   }
   const result = await outcome;
-  for (const hook of run.hooks) await hook.resume();
+  for (const hook of run.parkHooks) await hook.resume();
   if ("error" in result) throw result.error;
   return result.answer;
 }

@@ -20,6 +20,12 @@ export interface RunHook {
 
 type RunState = "running" | "parked" | "ended";
 
+/** Where a run's failure goes once nobody awaits it (after it parked). */
+export interface RunOwner {
+  failed(ctx: unknown, error: unknown): void;
+}
+
+/** One per handled event and plugin: kept small, its parts made when first needed. */
 export class HandlerRun {
   private state: RunState = "running";
   /** Ends the dispatcher's (or a resumer's) wait for this run. */
@@ -27,10 +33,24 @@ export class HandlerRun {
   private parkedOnce = false;
   /** Whether a question of this run is open (one at a time). */
   asking = false;
-  readonly hooks = new Set<RunHook>();
+  private hookSet: Set<RunHook> | undefined;
 
-  /** @param report where a failure after the run parked goes (nobody awaits it then) */
-  constructor(private readonly report: (error: unknown) => void) {}
+  constructor(
+    private readonly owner: RunOwner,
+    /** The event's context, for the report of a late failure. */
+    private readonly ctx: unknown,
+  ) {}
+
+  /** Work set down while the run parks (sessions register here). */
+  get hooks(): Set<RunHook> {
+    this.hookSet ??= new Set();
+    return this.hookSet;
+  }
+
+  /** The hooks, when there are any (no set is made to look). */
+  get parkHooks(): Iterable<RunHook> {
+    return this.hookSet ?? NO_HOOKS;
+  }
 
   get ended(): boolean {
     return this.state === "ended";
@@ -41,13 +61,18 @@ export class HandlerRun {
    * handler's promise), or the run parking, whichever comes first.
    */
   first(done: Promise<void>): Promise<void> {
+    // Finished in its first turn (a synchronous chain): nothing can park it now.
+    if (this.state === "running" && Bun.peek.status(done) === "fulfilled") {
+      this.state = "ended";
+      return done;
+    }
     return new Promise((resolve, reject) => {
       if (this.state === "running") this.wake = resolve;
       else resolve();
       done.then(
         () => this.end(),
         (error) => {
-          if (this.parkedOnce) this.report(error);
+          if (this.parkedOnce) this.owner.failed(this.ctx, error);
           else reject(error);
           this.end();
         },
@@ -87,3 +112,5 @@ export class HandlerRun {
     wake?.();
   }
 }
+
+const NO_HOOKS: readonly RunHook[] = [];
