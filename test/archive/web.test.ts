@@ -264,3 +264,38 @@ describe("live", () => {
     log.close();
   });
 });
+
+describe("markers", () => {
+  test("gap lines and reset markers show as such on the day page, and in its text", async () => {
+    const own = tmp("web-markers");
+    const log = new JsonlLog(own);
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 11, 0, s));
+    log.event({ ...event({ body: "before", at: at(1) }), seq: 1 });
+    log.gap({ topic: "#general@localhost", epoch: "e1", from: 2, to: 4 }, at(2));
+    log.reset({ topic: "#general@localhost", previousEpoch: "e1", epoch: "e2", lastSeq: 4 }, at(3));
+    log.event({ ...event({ body: "after", at: at(4), epoch: "e2" }), seq: 1 });
+    log.close();
+    const viewer = createArchiveApp({ dir: own });
+    try {
+      const page = await (
+        await viewer.fetch(new Request(`http://x/general@localhost/${DAY}`))
+      ).text();
+      expect(page).toContain(
+        `<div class="m gap">seqs 2–4 are not in the server's history: those messages are missing here</div>`,
+      );
+      expect(page).toContain(
+        `<div class="m reset">11:00:03 the server numbers this topic from 1 again in epoch e2 (epoch e1 ended at seq 4)</div>`,
+      );
+      // Both seq 1s have their own permalink: the epoch tells them apart.
+      expect(page).toContain('id="e1.1"');
+      expect(page).toContain('id="e2.1"');
+      const txt = await (
+        await viewer.fetch(new Request(`http://x/general@localhost/${DAY}.txt`))
+      ).text();
+      expect(txt).toContain("-- seqs 2–4 are not in the server's history");
+      expect(txt).toContain("-- numbering restarted (epoch e2; e1 ended at seq 4)");
+    } finally {
+      viewer.close();
+    }
+  });
+});
