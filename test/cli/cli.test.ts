@@ -16,6 +16,7 @@ import {
   type Spawned,
   spawnCli,
   startServerProcess,
+  whenCursors,
   whenFiles,
 } from "./processes.ts";
 
@@ -90,12 +91,13 @@ describe("scalar run", () => {
     let run = spawnCli(["run", config], env);
     await run.waitFor(/logbot@localhost: connected/);
     await joined(1);
-    // Its own join logged: the first start's cursor is persisted.
+    // Its own join logged, and the first start's cursors saved.
     await whenFiles(join(dir, "logs"), () =>
       ["#blackbox@localhost", "#blackbox2@localhost"].every((f) =>
         readLog(join(dir, "logs"), f).some((l) => l.kind === "join"),
       ),
     );
+    await whenCursors(join(dir, "state"), ["#blackbox@localhost", "#blackbox2@localhost"]);
     const acked: { topic: string; seq: number }[] = [];
     for (let i = 0; i < 30; i++) {
       const topic = i % 2 === 0 ? "#blackbox" : "#blackbox2";

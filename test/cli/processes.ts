@@ -2,6 +2,7 @@
  * Helpers for black-box tests: spawn `bun src/cli.ts …`, wait for a line,
  * read what the logger wrote.
  */
+import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -169,4 +170,26 @@ export function whenFiles(dir: string, check: () => boolean, timeoutMs = 8000): 
       }
     }
   });
+}
+
+/**
+ * Resolves once a bot's saved cursors (`<state>/state.sqlite`) have every
+ * one of `topics`: a line in the log comes before its checkpoint saves the
+ * cursor (after the fsync and the index), so a kill right after the line
+ * shows can still find no cursor saved.
+ */
+export function whenCursors(state: string, topics: readonly string[]): Promise<void> {
+  const saved = () => {
+    if (!existsSync(join(state, "state.sqlite"))) return false;
+    const db = new Database(join(state, "state.sqlite"), { readonly: true });
+    try {
+      const rows = db.query("SELECT topic FROM cursors").all() as { topic: string }[];
+      return topics.every((t) => rows.some((r) => r.topic === t));
+    } catch {
+      return false; // not made yet
+    } finally {
+      db.close();
+    }
+  };
+  return whenFiles(state, saved);
 }

@@ -19,6 +19,7 @@ import {
   type Spawned,
   spawnCli,
   startServerProcess,
+  whenCursors,
   whenFiles,
 } from "../cli/processes.ts";
 
@@ -104,6 +105,7 @@ bots:
         readLog(logs, folder(t)).some((l) => l.kind === "join" && l.from === "chaoslog@localhost"),
       ),
     );
+    await whenCursors(join(dir, "state"), TOPICS);
 
     const acked: { topic: string; seq: number }[] = [];
     const restartServerAt = Math.floor(MESSAGES / 2);
