@@ -78,7 +78,8 @@ export class Checkpoints {
     this.unsaved.clear();
     try {
       for (const hook of this.hooks) await hook();
-      if (state === undefined) this.cursors.setAll(cursors);
+      // Nothing of the plugins' state waits: the cursors alone, as one write.
+      if (state === undefined || !state.pending) this.cursors.setAll(cursors);
       else {
         this.atomically(() => {
           state.flush(cursors);

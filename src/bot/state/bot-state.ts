@@ -46,8 +46,11 @@ export class BotState {
       clearTimeout: (handle) => settings.clock.clearTimeout(handle),
     });
     this.reminders = reminderStore(database);
-    this.atomically =
-      database === undefined ? (fn) => fn() : (fn) => database.transaction(fn).immediate();
+    if (database === undefined) this.atomically = (fn) => fn();
+    else {
+      const transaction = database.transaction((fn: () => void) => fn());
+      this.atomically = (fn) => transaction.immediate(fn);
+    }
   }
 
   /** Counts `work` as background work until it settles. */
