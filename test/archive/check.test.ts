@@ -72,6 +72,13 @@ bots:
   });
   viewer = /listening on (http:\/\/\S+)/.exec(await run.waitFor(/http: listening on /))![1]!;
   await run.waitFor(/logbot@localhost: connected/);
+  // Connected is before its subscriptions are answered: a logger without a
+  // cursor logs from its own join on, so the messages wait for that line.
+  await whenFiles(logs, () =>
+    ["#general", "#other"].every((c) =>
+      logged(c).some((l) => l.kind === "join" && l.from === "logbot@localhost"),
+    ),
+  );
   alice = user("alice@localhost");
   bob = user("bob@localhost");
   await alice.send("#general", "the quick brown fox jumps");
