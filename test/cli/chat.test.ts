@@ -35,8 +35,15 @@ async function startChat(...topics: string[]): Promise<Pane> {
   return pane;
 }
 
-test("tmux is installed (the terminal tests need it: apt-get install -y tmux)", () => {
-  expect(TMUX).not.toBeNull();
+// Without tmux the terminal tests skip, loudly, so `npm test` passes on a
+// machine with only Node and npm; in CI (CI=true) they must run: .ci/run installs it.
+test("tmux is installed where the terminal tests must run", () => {
+  if (TMUX !== null) return;
+  const message =
+    "*** tmux is not installed: the scalar chat terminal tests do not run (apt-get install -y tmux) ***";
+  if (process.env.CI === "true")
+    throw new Error(`${message} In CI they must run: .ci/run installs tmux.`);
+  console.warn(`\n${message}\n`);
 });
 
 describe.skipIf(TMUX === null)("scalar chat in a terminal", () => {
