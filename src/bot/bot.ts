@@ -14,8 +14,6 @@ import { describeStatus, type Status } from "../client/status.ts";
 import { DateTime, type SentReply } from "../protocol/index.ts";
 import {
   type BotApi,
-  type Chain,
-  type EveryOptions,
   eventView,
   type Handler,
   type HandlerName,
@@ -25,15 +23,11 @@ import {
   installPlugin,
   type Log,
   type Plugin,
-  type SessionContext,
-  type TickContext,
-  type Timer,
 } from "./api.ts";
 import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
-import { type ChainSettings, type Composer, sameId } from "./composer.ts";
+import { type ChainSettings, sameId } from "./composer.ts";
 import { AskCancelledError, isAskCancelled } from "./conversations/ask.ts";
-import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
@@ -41,11 +35,10 @@ import helpPlugin, { helpOptions } from "./help.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
 import { type BotObserver, fanOut } from "./observe.ts";
 import { type BotOptions, clientOptions } from "./options.ts";
-import { type HttpRoutes, RouteTable } from "./routes.ts";
+import { OwnPluginView } from "./own-plugin.ts";
+import { RouteTable } from "./routes.ts";
 import { BotState } from "./state/bot-state.ts";
-import type { AtOptions } from "./state/reminders.ts";
-import type { SessionOptions } from "./state/session.ts";
-import { memoryStores, type Store, type StoreFactory, sqliteStores } from "./store.ts";
+import { memoryStores, type StoreFactory, sqliteStores } from "./store.ts";
 
 export type { BotOptions } from "./options.ts";
 
@@ -63,7 +56,7 @@ const silentLog: Log = { info() {}, warn() {}, error() {} };
  * bot.start();
  * ```
  */
-export class Bot implements BotApi {
+export class Bot extends OwnPluginView implements BotApi {
   readonly topics: readonly string[];
   readonly log: Log;
   private readonly runtimeClock: Clock;
@@ -76,7 +69,6 @@ export class Bot implements BotApi {
   private readonly startHooks: (() => unknown)[] = [];
   private startHooksRan = false;
   private readonly hosts: PluginHost[] = [];
-  private ownHost: PluginHost | undefined;
   private readonly stores: StoreFactory;
   private readonly hostBot: PluginHostBot;
   private readonly client: Client;
@@ -95,6 +87,7 @@ export class Bot implements BotApi {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: BotOptions) {
+    super();
     this.topics = options.topics;
     this.log = options.log ?? silentLog;
     this.runtimeClock = options.clock ?? systemClock;
@@ -212,81 +205,6 @@ export class Bot implements BotApi {
     const checked = plugin.options === undefined ? options : plugin.options.parse(options ?? {});
     await installPlugin(plugin, view, checked as O);
     return view;
-  }
-
-  private get self(): PluginHost {
-    this.ownHost ??= this.forPlugin("bot") as PluginHost;
-    return this.ownHost;
-  }
-
-  /** Same as a plugin's `on`, as the plugin named "bot" (see BotApi). */
-  get on(): BotApi["on"] {
-    const host = this.self;
-    return host.on.bind(host);
-  }
-
-  get use(): Chain["use"] {
-    return this.self.use;
-  }
-
-  get filter(): Chain["filter"] {
-    return this.self.filter;
-  }
-
-  get hears(): Chain["hears"] {
-    return this.self.hears;
-  }
-
-  get command(): Chain["command"] {
-    return this.self.command;
-  }
-
-  get http(): HttpRoutes {
-    return this.self.http;
-  }
-
-  every(schedule: string, fn: (tick: TickContext) => unknown, options?: EveryOptions): Timer {
-    return this.self.every(schedule, fn, options);
-  }
-
-  conversation(name: string, spec: ConversationSpec): Conversation {
-    return this.self.conversation(name, spec);
-  }
-
-  session<T>(options: SessionOptions<T>): Composer<SessionContext<T>> {
-    return this.self.session(options);
-  }
-
-  at(when: Date | number | string, key: string, payload?: unknown, options?: AtOptions): Date {
-    return this.self.at(when, key, payload, options);
-  }
-
-  cancelAt(key: string): boolean {
-    return this.self.cancelAt(key);
-  }
-
-  get clock(): Clock {
-    return this.pluginClock;
-  }
-
-  get store(): Store {
-    return this.self.store;
-  }
-
-  get commands(): BotApi["commands"] {
-    return this.chainSettings.commands;
-  }
-
-  get prefix(): string {
-    return this.chainSettings.prefix;
-  }
-
-  isAdmin(id: string): boolean {
-    return this.chainSettings.isAdmin(id);
-  }
-
-  dm(id: string, text: string): Promise<SentReply[]> {
-    return this.self.dm(id, text);
   }
 
   /** Past events of `topic`, through the connection (waits for one). */
