@@ -24,13 +24,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
-import {
-  decodeServerFrame,
-  encodeMessageFrame,
-  FrameDecoder,
-  type Outgoing,
-  type ServerFrame,
-} from "../src/protocol/index.ts";
+import { encodeMessageFrame, type Outgoing, type ServerFrame } from "../src/protocol/index.ts";
+import { connectFrames } from "./lib/raw-client.ts";
 
 const USERS = 50;
 /** Default limits (options.ts): requests and messages a second per connection. */
@@ -235,25 +230,25 @@ async function connectAll(port: number, prefix: string, n = USERS): Promise<User
 
 /** A bare client: counts replies by type, answers pings, ignores events. */
 async function connect(port: number, id: string): Promise<User> {
-  const decoder = new FrameDecoder();
   const waiting = new Map<string, (frame: ServerFrame) => void>();
   let refs = 0;
-  let unsent: Uint8Array | undefined;
-  const write = (bytes: Uint8Array) => {
-    if (unsent !== undefined) {
-      unsent = Buffer.concat([unsent, bytes]);
-      return;
+  const link = await connectFrames("127.0.0.1", port, (frame) => {
+    user.replies++;
+    const type = frame.type === "error" ? frame.code : frame.type;
+    user.counts.set(type, (user.counts.get(type) ?? 0) + 1);
+    const ref = (frame as { ref?: unknown }).ref;
+    if (typeof ref === "string") {
+      waiting.get(ref)?.(frame);
+      waiting.delete(ref);
     }
-    const taken = socket.write(bytes);
-    if (taken < bytes.length) unsent = bytes.subarray(Math.max(0, taken));
-  };
+  });
   const user: User = {
     requests: 0,
     replies: 0,
     counts: new Map(),
     send(...messages) {
       user.requests += messages.length;
-      write(Buffer.concat(messages.map((m) => encodeMessageFrame(m))));
+      link.write(Buffer.concat(messages.map((m) => encodeMessageFrame(m))));
     },
     request(message) {
       const ref = `r${++refs}`;
@@ -262,37 +257,8 @@ async function connect(port: number, id: string): Promise<User> {
         user.send({ ...message, ref });
       });
     },
-    close: () => socket.end(),
+    close: () => link.end(),
   };
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      drain() {
-        const rest = unsent;
-        unsent = undefined;
-        if (rest !== undefined) write(rest);
-      },
-      data(_socket, chunk) {
-        decoder.push(chunk, (payload) => {
-          const frame = decodeServerFrame(payload);
-          if (frame.type === "event") return;
-          if (frame.type === "ping") {
-            write(encodeMessageFrame({ type: "pong", at: frame.at }));
-            return;
-          }
-          user.replies++;
-          const type = frame.type === "error" ? frame.code : frame.type;
-          user.counts.set(type, (user.counts.get(type) ?? 0) + 1);
-          const ref = (frame as { ref?: unknown }).ref;
-          if (typeof ref === "string") {
-            waiting.get(ref)?.(frame);
-            waiting.delete(ref);
-          }
-        });
-      },
-    },
-  });
   const welcome = await user.request({ type: "identify", id });
   if (welcome.type !== "welcome") throw new Error(`identify ${id}: ${JSON.stringify(welcome)}`);
   return user;

@@ -22,12 +22,24 @@ export interface RawClient {
   close(): void;
 }
 
-export async function connectRaw(host: string, port: number, id: string): Promise<RawClient> {
+/** A socket that writes whole frames in order and hands on every reply. */
+export interface FrameLink {
+  write(bytes: Uint8Array): void;
+  end(): void;
+}
+
+/**
+ * Connects and speaks the bare minimum: pings are answered, events
+ * dropped, every other frame goes to `onReply`. Bun's write does not
+ * buffer, so what the kernel did not take is kept and written on drain.
+ */
+export async function connectFrames(
+  host: string,
+  port: number,
+  onReply: (frame: ServerFrame) => void,
+  options: { noDelay?: boolean } = {},
+): Promise<FrameLink> {
   const decoder = new FrameDecoder();
-  const waiting: ((frame: ServerFrame) => void)[] = [];
-  let acked = 0;
-  let onAck: (() => void) | undefined;
-  // Bun's write does not buffer: keep what the kernel did not take.
   let unsent: Uint8Array | undefined;
   const write = (bytes: Uint8Array) => {
     if (unsent !== undefined) {
@@ -54,17 +66,32 @@ export async function connectRaw(host: string, port: number, id: string): Promis
             write(encodeMessageFrame({ type: "pong", at: frame.at }));
             return;
           }
-          if (frame.type === "sent") {
-            acked++;
-            onAck?.();
-            return;
-          }
-          waiting.shift()?.(frame);
+          onReply(frame);
         });
       },
     },
   });
-  socket.setNoDelay(true);
+  if (options.noDelay) socket.setNoDelay(true);
+  return { write, end: () => socket.end() };
+}
+
+export async function connectRaw(host: string, port: number, id: string): Promise<RawClient> {
+  const waiting: ((frame: ServerFrame) => void)[] = [];
+  let acked = 0;
+  let onAck: (() => void) | undefined;
+  const { write, end } = await connectFrames(
+    host,
+    port,
+    (frame) => {
+      if (frame.type === "sent") {
+        acked++;
+        onAck?.();
+        return;
+      }
+      waiting.shift()?.(frame);
+    },
+    { noDelay: true },
+  );
   const request = (message: { type: string } & Record<string, unknown>) =>
     new Promise<ServerFrame>((resolve) => {
       waiting.push(resolve);
@@ -91,6 +118,6 @@ export async function connectRaw(host: string, port: number, id: string): Promis
       }
       onAck = undefined;
     },
-    close: () => socket.end(),
+    close: end,
   };
 }
