@@ -171,6 +171,8 @@ export interface HandlerContexts {
   reminder: ReminderContext;
 }
 export type HandlerName = keyof HandlerContexts;
+/** Handlers outside the middleware chain: `bot.on(name, handler)` registers them directly. */
+export type SideHandlerName = "gap" | "reset" | "status" | "reminder";
 export type Handler<N extends HandlerName> = (ctx: HandlerContexts[N]) => unknown;
 
 export interface HandlerOptions {
@@ -298,11 +300,7 @@ export interface BotApi {
   isAdmin(id: string): boolean;
 
   /** Gap, reset, status and reminder handlers (not part of the chain). */
-  on<N extends "gap" | "reset" | "status" | "reminder">(
-    name: N,
-    handler: Handler<N>,
-    options?: HandlerOptions,
-  ): void;
+  on<N extends SideHandlerName>(name: N, handler: Handler<N>, options?: HandlerOptions): void;
   /**
    * Listens to events of a kind (`message`, `join`, `leave`, or `event` for
    * all) or passing a filter. The listener never stops the chain; replayed

@@ -21,6 +21,7 @@ import type {
   HistoryQuery,
   Log,
   SessionContext,
+  SideHandlerName,
   TickContext,
   Timer,
 } from "./api.ts";
@@ -186,18 +187,14 @@ export class PluginHost implements BotApi {
     return ctx.run.first(this.chain.run(ctx));
   }
 
-  on<N extends "gap" | "reset" | "status" | "reminder">(
-    name: N,
-    handler: Handler<N>,
-    options?: HandlerOptions,
-  ): void;
+  on<N extends SideHandlerName>(name: N, handler: Handler<N>, options?: HandlerOptions): void;
   on(
     kind: EventName | Filter<Context>,
     listener?: Listener<Context>,
     options?: ListenOptions,
   ): Chain;
   on(
-    kind: EventName | "gap" | "reset" | "status" | "reminder" | Filter<Context>,
+    kind: EventName | SideHandlerName | Filter<Context>,
     listener?: (ctx: never) => unknown,
     options: ListenOptions = {},
   ): Chain | undefined {
