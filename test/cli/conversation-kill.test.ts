@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Bot } from "../../src/bot/bot.ts";
 import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
 import { tcpDialer } from "../../src/client/tcp-transport.ts";
-import { type Spawned, spawnCli, startServerProcess } from "./processes.ts";
+import { type Spawned, spawnCli, startServerProcess, whenCursors } from "./processes.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 let server: { spawned: Spawned; host: string; port: number };
@@ -93,8 +93,10 @@ bots:
   await alice.hear(/^\(joined\)$/);
   await alice.say("!signup");
   await alice.hear(/^What's your name\?/);
-  await alice.say("Alice");
+  const [named] = await alice.say("Alice");
   await alice.hear(/^Thanks, Alice\. Your favourite colour\?/);
+  // The name is saved with its cursor (the line above comes before that checkpoint).
+  await whenCursors(join(dir, "state"), ["#general@localhost"], named!.seq);
   // Killed right after the server took the answer: handled or not, it counts once.
   await alice.say("purple");
   run.proc.kill("SIGKILL");

@@ -178,13 +178,21 @@ export function whenFiles(dir: string, check: () => boolean, timeoutMs = 8000): 
  * cursor (after the fsync and the index), so a kill right after the line
  * shows can still find no cursor saved.
  */
-export function whenCursors(state: string, topics: readonly string[]): Promise<void> {
+export function whenCursors(
+  state: string,
+  topics: readonly string[],
+  /** …at this seq or past it (default: any). */
+  atLeast = 0,
+): Promise<void> {
   const saved = () => {
     if (!existsSync(join(state, "state.sqlite"))) return false;
     const db = new Database(join(state, "state.sqlite"), { readonly: true });
     try {
-      const rows = db.query("SELECT topic FROM cursors").all() as { topic: string }[];
-      return topics.every((t) => rows.some((r) => r.topic === t));
+      const rows = db.query("SELECT topic, seq FROM cursors").all() as {
+        topic: string;
+        seq: number;
+      }[];
+      return topics.every((t) => rows.some((r) => r.topic === t && r.seq >= atLeast));
     } catch {
       return false; // not made yet
     } finally {
