@@ -8,11 +8,6 @@ function payload(length: number, seed = 1): Uint8Array {
   return bytes;
 }
 
-/** The bytes the decoder holds for an incomplete frame (white-box: bounds memory). */
-function held(decoder: FrameDecoder): Uint8Array | null {
-  return (decoder as unknown as { partial: Uint8Array | null }).partial;
-}
-
 describe("encodeFrame", () => {
   test("prefixes the payload with its little-endian 16-bit length", () => {
     expect(Array.from(encodeFrame(Uint8Array.of(0xa0)))).toEqual([0x01, 0x00, 0xa0]);
@@ -99,19 +94,21 @@ describe("FrameDecoder", () => {
       seen++;
     });
     expect(seen).toBe(50);
-    expect(held(decoder)?.length).toBe(MAX_FRAME);
+    expect(decoder.partialBytes).toBe(1000);
+    expect(decoder.heldBytes).toBe(1024);
     decoder.push(tail.subarray(1000), () => {
       seen++;
     });
     expect(seen).toBe(51);
-    expect(held(decoder)).toBeNull();
+    expect(decoder.heldBytes).toBe(0);
+    expect(decoder.partialBytes).toBe(0);
   });
 
   test("never holds more than one frame's bytes, whatever the chunking", () => {
     const decoder = new FrameDecoder();
     for (let at = 0; at < stream.length; at += 777) {
       decoder.pushAll(stream.subarray(at, at + 777));
-      expect(held(decoder)?.length ?? 0).toBeLessThanOrEqual(MAX_FRAME);
+      expect(decoder.heldBytes).toBeLessThanOrEqual(MAX_FRAME);
     }
   });
 
@@ -125,12 +122,12 @@ describe("FrameDecoder", () => {
         const decoder = new FrameDecoder();
         const error = expectCode(() => decoder.pushAll(Uint8Array.from(header)), "bad_frame");
         expect(error.fatal).toBe(true);
-        expect(held(decoder)).toBeNull();
+        expect(decoder.heldBytes).toBe(0);
       });
       test(`length ${name} split across chunks`, () => {
         const decoder = new FrameDecoder();
         expect(decoder.pushAll(Uint8Array.of(header[0]))).toEqual([]);
-        expect(held(decoder)?.length).toBe(2);
+        expect(decoder.heldBytes).toBe(2);
         expectCode(() => decoder.pushAll(Uint8Array.of(header[1])), "bad_frame");
       });
       test(`length ${name} after good frames in the same chunk`, () => {
@@ -146,6 +143,66 @@ describe("FrameDecoder", () => {
         expect(good).toEqual([payload(3)]);
       });
     }
+  });
+
+  describe("a frame that arrives slowly holds what was sent, not what was announced", () => {
+    test("a 16 KiB frame trickled in 37-byte pieces: at most 1 KiB or twice the bytes sent", () => {
+      const decoder = new FrameDecoder();
+      const frame = encodeFrame(payload(MAX_PAYLOAD, 5));
+      let out: Uint8Array[] = [];
+      for (let sent = 0; sent < frame.length; ) {
+        const piece = frame.subarray(sent, sent + 37);
+        out = decoder.pushAll(piece);
+        sent += piece.length;
+        if (sent === frame.length) break;
+        expect(out).toEqual([]);
+        expect(decoder.partialBytes).toBe(sent);
+        expect(decoder.heldBytes).toBeGreaterThanOrEqual(sent);
+        expect(decoder.heldBytes).toBeLessThanOrEqual(Math.max(1024, 2 * sent));
+      }
+      expect(out).toEqual([payload(MAX_PAYLOAD, 5)]);
+      expect(decoder.heldBytes).toBe(0);
+    });
+
+    test("a header alone holds 1 KiB, not 16 KiB; a small frame holds its own size", () => {
+      const big = new FrameDecoder();
+      big.pushAll(Uint8Array.of(0xfe, 0x3f));
+      expect(big.heldBytes).toBe(1024);
+      const split = new FrameDecoder();
+      split.pushAll(Uint8Array.of(0xfe));
+      split.pushAll(Uint8Array.of(0x3f, 1, 2, 3));
+      expect([split.partialBytes, split.heldBytes]).toEqual([5, 1024]);
+      const small = new FrameDecoder();
+      small.pushAll(encodeFrame(payload(300)).subarray(0, 10));
+      expect(small.heldBytes).toBe(302);
+    });
+
+    test("one large piece after a small one is held whole, and the frame decodes", () => {
+      const decoder = new FrameDecoder();
+      const frame = encodeFrame(payload(12_000, 6));
+      decoder.pushAll(frame.subarray(0, 10));
+      decoder.pushAll(frame.subarray(10, 9000));
+      expect(decoder.partialBytes).toBe(9000);
+      expect(decoder.heldBytes).toBe(12_002);
+      expect(decoder.pushAll(frame.subarray(9000))).toEqual([payload(12_000, 6)]);
+    });
+
+    test("payloads kept from grown frames stay intact while other decoders grow theirs", () => {
+      const decoders = [new FrameDecoder(), new FrameDecoder(), new FrameDecoder()];
+      const kept: [Uint8Array, Uint8Array][] = [];
+      for (let round = 0; round < 20; round++) {
+        decoders.forEach((decoder, d) => {
+          const expected = payload(3000 + round * 500 + d, round * 3 + d);
+          const frame = encodeFrame(expected);
+          for (let at = 0; at < frame.length; at += 700) {
+            // No copy: a payload of a grown frame is the decoder's own buffer.
+            decoder.push(frame.subarray(at, at + 700), (p) => kept.push([p, expected]));
+          }
+        });
+      }
+      expect(kept.length).toBe(60);
+      for (const [got, expected] of kept) expect(got).toEqual(expected);
+    });
   });
 
   test("accepts a declared length of exactly 16382", () => {
