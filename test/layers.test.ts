@@ -35,7 +35,8 @@ const ALLOWED: Record<string, readonly string[]> = {
 
 /** Plugins see the bot layer and the archive only through their public entries. */
 const PUBLIC_ENTRY: Record<string, readonly string[]> = {
-  plugins: ["bot/index.ts", "archive/index.ts"],
+  // archive/time.ts: the logger's options parse `retain` without loading the archive.
+  plugins: ["bot/index.ts", "archive/index.ts", "archive/time.ts"],
 };
 
 function sources(dir: string): string[] {

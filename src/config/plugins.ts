@@ -7,16 +7,11 @@
  */
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
-import type { Plugin } from "../bot/api.ts";
 import { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "../bot/loader.ts";
 import { BUILTIN_PLUGINS, isBuiltin } from "../plugins/builtins.ts";
 import type { LoadedConfig } from "./load.ts";
 import { checkPluginOptions, entryLocation } from "./plugin-options.ts";
 import { type ConfigProblem, formatProblem } from "./problems.ts";
-
-const builtins: Record<string, Plugin<unknown>> = Object.fromEntries(
-  Object.entries(BUILTIN_PLUGINS).map(([name, { plugin }]) => [name, plugin]),
-);
 
 /** A plugin module's options do not match its schema; `problems` are located in the file. */
 export class PluginOptionsError extends PluginLoadError {
@@ -47,7 +42,11 @@ export async function loadConfiguredPlugin(
       if (problems.length > 0) throw new PluginOptionsError(`${where}.with`, problems);
     }
   }
-  return loadPlugin(entry, where, builtins);
+  // A built-in's module loads only when a bot uses it (plugins/builtins.ts).
+  const named = isBuiltin(entry.use)
+    ? { [entry.use]: await BUILTIN_PLUGINS[entry.use].load() }
+    : {};
+  return loadPlugin(entry, where, named);
 }
 
 /**

@@ -44,11 +44,11 @@
  * (recover.ts), the bookkeeping (jsonl-log.ts), and the index, folder
  * names and retention (keeper.ts).
  */
-import { z } from "zod";
 import { createArchiveApp, parseDuration } from "../archive/index.ts";
 import { type BotApi, definePlugin, type Plugin } from "../bot/index.ts";
 import type { LogFs } from "./logger/files.ts";
 import { JsonlLog } from "./logger/jsonl-log.ts";
+import { type LoggerOptions, loggerOptions } from "./logger/options.ts";
 
 export { defaultFs, LogFileError, type LogFileErrorCode, type LogFs } from "./logger/files.ts";
 export { JsonlLog, type JsonlLogOptions } from "./logger/jsonl-log.ts";
@@ -60,46 +60,13 @@ export {
   topicFolder,
   utcDay,
 } from "./logger/lines.ts";
+export { type LoggerOptions, loggerOptions } from "./logger/options.ts";
 export { type Recovered, recoverPosition } from "./logger/recover.ts";
-
-const DAY_MS = 86_400_000;
-
-export const loggerOptions = z
-  .object({
-    /** Folder of the log files (relative to the configuration file). */
-    dir: z.string({ error: "expected a folder path" }).min(1, { error: "expected a folder path" }),
-    /** Topics to log; default every configured topic of the bot. */
-    topics: z.array(z.string()).optional(),
-    /** fsync the lines before the runtime saves its cursors (default true). */
-    fsync: z.boolean({ error: "expected true or false" }).default(true),
-    /** Keep the archive's search index beside the files (default true). */
-    index: z.boolean({ error: "expected true or false" }).default(true),
-    /** Delete day files older than this (`90d`, `12w`; at least a day), with their index rows. */
-    retain: z
-      .string({ error: 'expected a duration like "90d"' })
-      .refine((v) => (parseDuration(v) ?? 0) >= DAY_MS, {
-        error: 'expected a duration of at least a day, like "90d" or "12w"',
-      })
-      .optional(),
-    /** Leave out messages whose body starts with `[nolog]` (default true). */
-    nolog: z.boolean({ error: "expected true or false" }).default(true),
-    /**
-     * Serve the archive's web viewer at `/bots/<bot id>/` of the configuration's
-     * `http:` listener (default false); `{ token }` requires that access token.
-     */
-    web: z
-      .union([z.boolean(), z.object({ token: z.string().min(1) }).strict()], {
-        error: "expected true, false or { token: TEXT }",
-      })
-      .default(false),
-  })
-  .strict();
 
 /** A message that asks not to be archived: `[nolog]` first (spaces before it and case aside). */
 export function isNolog(body: string): boolean {
   return /^\s*\[nolog\]/i.test(body);
 }
-export type LoggerOptions = z.output<typeof loggerOptions>;
 
 /** The logger plugin writing through `fs` (node:fs unless a test fails it on purpose). */
 export function createLogger(io: { fs?: LogFs } = {}): Plugin<LoggerOptions> {
