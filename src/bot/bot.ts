@@ -11,13 +11,9 @@ import { Client } from "../client/client.ts";
 import { type Clock, describeDuration, systemClock, within } from "../client/clock.ts";
 import { describeCause, RuntimeError } from "../client/errors.ts";
 import { describeStatus, type Status } from "../client/status.ts";
-import { DateTime, type SentReply } from "../protocol/index.ts";
+import type { SentReply } from "../protocol/index.ts";
 import {
   type BotApi,
-  eventView,
-  type Handler,
-  type HandlerName,
-  type HandlerOptions,
   type HistoryEvent,
   type HistoryQuery,
   installPlugin,
@@ -27,15 +23,19 @@ import {
 import { Checkpoints } from "./checkpoint.ts";
 import { CommandRegistry } from "./commands.ts";
 import { type ChainSettings, sameId } from "./composer.ts";
-import { AskCancelledError, isAskCancelled } from "./conversations/ask.ts";
+import { AskCancelledError } from "./conversations/ask.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
 import helpPlugin, { helpOptions } from "./help.ts";
+import { fetchHistory } from "./history.ts";
+import { BotHooks } from "./hooks.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
+import { type BotInternals, editableOf, hostBotOf } from "./host-bot.ts";
 import { type BotObserver, fanOut } from "./observe.ts";
 import { type BotOptions, clientOptions } from "./options.ts";
 import { OwnPluginView } from "./own-plugin.ts";
+import { DispatchPause, type PluginEdit, PluginEditor, type Reloader } from "./reload.ts";
 import { RouteTable } from "./routes.ts";
 import { BotState } from "./state/bot-state.ts";
 import { memoryStores, type StoreFactory, sqliteStores } from "./store.ts";
@@ -65,12 +65,11 @@ export class Bot extends OwnPluginView implements BotApi {
   /** Command registry, cooldowns and admins shared by every plugin's chain. */
   readonly chainSettings: ChainSettings;
   private registrations: Registration[] = [];
-  private readonly stopHooks: (() => unknown)[] = [];
-  private readonly startHooks: (() => unknown)[] = [];
-  private startHooksRan = false;
+  private readonly hooks: BotHooks;
   private readonly hosts: PluginHost[] = [];
   private readonly stores: StoreFactory;
   private readonly hostBot: PluginHostBot;
+  private readonly internals: BotInternals;
   private readonly client: Client;
   private readonly dispatcher: Dispatcher;
   private readonly checkpoints: Checkpoints;
@@ -81,6 +80,10 @@ export class Bot extends OwnPluginView implements BotApi {
   readonly routes = new RouteTable();
   private readonly observers: BotObserver[] = [];
   private observer: BotObserver | undefined;
+  /** Holds dispatch while plugins change (`changePlugins`). */
+  private readonly pause = new DispatchPause();
+  /** Reloads plugins from disk (set by whoever built the bot from a configuration). */
+  reloader: Reloader | undefined;
   private sending = 0;
   private started = false;
   private stopped = false;
@@ -113,8 +116,27 @@ export class Bot extends OwnPluginView implements BotApi {
       generation: () => this.dispatcher.currentGeneration,
       changed: () => this.checkpoints.request(),
     });
-    this.hostBot = this.makeHostBot();
+    this.internals = {
+      state: this.state,
+      hosts: this.hosts,
+      started: () => this.started,
+      registrations: () => this.registrations,
+      setRegistrations: (list) => {
+        this.registrations = list;
+      },
+      store: (plugin) => this.stores(plugin),
+      report: (error) => this.report(error),
+      runStopHook: (hook) => this.hooks.runStop(hook),
+    };
+    this.hostBot = hostBotOf(this, this.internals);
     this.errorHandler = (error) => this.log.error(error.message);
+    const limit = options.stopTimeout ?? 10_000;
+    this.hooks = new BotHooks(
+      this.runtimeClock,
+      limit,
+      () => this.id,
+      (e) => this.report(e),
+    );
     this.checkpoints = new Checkpoints(
       options.cursors,
       (error, topics) => this.checkpointFailed(error, topics),
@@ -193,6 +215,11 @@ export class Bot extends OwnPluginView implements BotApi {
     return host;
   }
 
+  /** The view of the plugin set up as `name` (the first of that name), if any. */
+  plugin(name: string): BotApi | undefined {
+    return this.hosts.find((h) => h.name === name);
+  }
+
   /**
    * Sets up a plugin on this bot with its options checked by its schema
    * (defaults applied), its `start` and `stop` hooked. Resolves with the
@@ -208,81 +235,35 @@ export class Bot extends OwnPluginView implements BotApi {
   }
 
   /** Past events of `topic`, through the connection (waits for one). */
-  async history(topic: string, query: HistoryQuery = {}): Promise<HistoryEvent[]> {
-    await this.client.whenConnected();
-    const full = this.client.fullName(topic);
-    const selector =
-      query.after !== undefined
-        ? { after: query.after }
-        : query.since !== undefined
-          ? { since: DateTime.fromDate(query.since) }
-          : { last: query.last ?? 20 };
-    const reply = await this.client.request({
-      type: "history",
-      topic: full,
-      ...selector,
-      ...(query.limit === undefined ? {} : { limit: query.limit }),
-    });
-    return reply.events.map(eventView);
+  history(topic: string, query: HistoryQuery = {}): Promise<HistoryEvent[]> {
+    return fetchHistory(this.client, topic, query);
   }
 
-  /** Runs `fn` once, when the bot is first connected. */
-  onStart(fn: () => unknown): void {
-    this.startHooks.push(fn);
-    if (this.startHooksRan) void this.runHook(fn, "a start hook");
+  /** Runs `fn` once, when the bot is first connected. Returns a function that takes it off. */
+  onStart(fn: () => unknown): () => void {
+    return this.hooks.onStart(fn);
   }
 
-  private makeHostBot(): PluginHostBot {
-    const bot = this;
-    return {
-      get id() {
-        return bot.id;
-      },
-      topics: this.topics,
-      pluginClock: this.pluginClock,
-      chainSettings: this.chainSettings,
-      routes: this.routes,
-      state: this.state,
-      get started() {
-        return bot.started;
-      },
-      register: (name, handler, options, plugin) => this.register(name, handler, options, plugin),
-      unregister: (plugin) => {
-        this.registrations = this.registrations.filter((r) => r.plugin !== plugin);
-      },
-      send: (topic, text) => this.send(topic, text),
-      history: (topic, query) => this.history(topic, query),
-      store: (plugin) => this.stores(plugin),
-      report: (error) => this.report(error),
-      pluginError: (plugin, registration, ctx, error) => {
-        // A handler that did not catch the end of its question ends quietly.
-        if (isAskCancelled(error)) return;
-        const where = ctx as { topic?: unknown; seq?: unknown } | undefined;
-        this.report(
-          new HandlerError(
-            this.id,
-            plugin,
-            registration,
-            typeof where?.topic === "string" && typeof where.seq === "number"
-              ? { topic: where.topic, seq: where.seq }
-              : undefined,
-            error,
-          ),
-        );
-      },
-      onStart: (fn) => this.onStart(fn),
-      onStop: (fn) => this.onStop(fn),
-      onCheckpoint: (fn) => this.onCheckpoint(fn),
-      resolve: (path) => this.resolve(path),
-    };
-  }
-
-  private async runHook(fn: () => unknown, what: string): Promise<void> {
-    try {
-      await fn();
-    } catch (error) {
-      this.report(new RuntimeError(`${this.id}: ${what} failed`, error));
+  /**
+   * Changes the bot's plugins while it runs (see reload.ts): `change`
+   * runs with dispatch paused once every event handed on so far was
+   * handled; what arrives meanwhile is handed on after it. One change at
+   * a time. Never await it in a handler of this bot: it waits for that handler.
+   */
+  changePlugins<T>(change: (edit: PluginEdit) => Promise<T>): Promise<T> {
+    if (this.stopping !== undefined) {
+      return Promise.reject(
+        new RuntimeError(`${this.id}: cannot change plugins, the bot is stopping`),
+      );
     }
+    return this.pause.run(
+      () => this.dispatcher.drained(),
+      () => change(new PluginEditor(editableOf(this, this.internals, this.hostBot))),
+      {
+        item: (topic, item, tracked) => this.onItem(topic, item, tracked),
+        status: (status) => this.statusHandlers(status),
+      },
+    );
   }
 
   /** `!help` comes with the first command unless a plugin brought its own. */
@@ -297,12 +278,13 @@ export class Bot extends OwnPluginView implements BotApi {
     return resolvePath(this.options.baseDir ?? process.cwd(), path);
   }
 
-  onStop(cleanup: () => unknown): void {
-    this.stopHooks.push(cleanup);
+  onStop(cleanup: () => unknown): () => void {
+    return this.hooks.onStop(cleanup);
   }
 
-  onCheckpoint(fn: () => unknown): void {
+  onCheckpoint(fn: () => unknown): () => void {
     this.checkpoints.addHook(fn);
+    return () => this.checkpoints.removeHook(fn);
   }
 
   send(topic: string, text: string): Promise<SentReply[]> {
@@ -340,7 +322,8 @@ export class Bot extends OwnPluginView implements BotApi {
    * its cursor saved.
    */
   async idle(): Promise<void> {
-    while (this.dispatcher.busy || this.checkpoints.pending || this.state.busy) {
+    while (this.pause.busy || this.dispatcher.busy || this.checkpoints.pending || this.state.busy) {
+      await this.pause.settled();
       await this.dispatcher.drained();
       await this.state.settled();
       await this.checkpoints.save();
@@ -350,11 +333,13 @@ export class Bot extends OwnPluginView implements BotApi {
   // ------------------------------------------------------------ lifecycle --
 
   private async shutdown(): Promise<void> {
+    const limit = this.options.stopTimeout ?? 10_000;
+    // A plugin change under way finishes first: what it sets up is stopped below.
+    await within(this.runtimeClock, limit, () => this.pause.settled());
     // Open questions end first, while their handlers can still answer.
     this.state.router.close(new AskCancelledError("stopped"));
     // No schedule fires from now on; runs in progress are awaited below.
     const timers = Promise.all(this.hosts.map((h) => h.stopTimers()));
-    const limit = this.options.stopTimeout ?? 10_000;
     const finished = await within(this.runtimeClock, limit, async () => {
       await this.client.stop(() => this.idle());
       await timers;
@@ -363,9 +348,7 @@ export class Bot extends OwnPluginView implements BotApi {
     if (!finished) this.reportAbandoned(limit);
     this.dispatcher.close();
     this.client.dropConnection("the bot is stopping");
-    for (const hook of this.stopHooks) {
-      await within(this.runtimeClock, limit, () => this.runHook(hook, "a stop hook"));
-    }
+    await this.hooks.stop();
     for (const host of this.hosts) host.release();
     this.options.cursors.close();
     this.stopped = true;
@@ -385,6 +368,7 @@ export class Bot extends OwnPluginView implements BotApi {
     this.report(new RuntimeError(`${this.id}: cannot save cursors (checkpoint)`, error));
     if (this.stopping !== undefined) return;
     this.dispatcher.discard();
+    this.pause.discard();
     for (const topic of topics) this.client.rewind(topic, this.options.cursors.read(topic));
     this.client.dropConnection(
       `a checkpoint failed (${describeCause(error)}); reading again from the last saved cursors`,
@@ -392,36 +376,26 @@ export class Bot extends OwnPluginView implements BotApi {
   }
 
   private onItem(topic: string, item: SyncItem, tracked: boolean): void {
-    if (this.stopping !== undefined) return;
+    if (this.stopping !== undefined || this.pause.holdItem(topic, item, tracked)) return;
     this.dispatcher.enqueue(topic, item, tracked);
   }
 
   private onStatus(status: Status): void {
-    if (status.type === "connected" && !this.startHooksRan) {
-      this.startHooksRan = true;
-      void (async () => {
-        for (const hook of this.startHooks) await this.runHook(hook, "a start hook");
-      })();
-    }
+    if (status.type === "connected") this.hooks.connected();
     this.dispatchStatus(status);
   }
 
   private dispatchStatus(status: Status): void {
     if (status.type === "reset") this.log.warn(`${this.id}: ${describeStatus(status)}`);
     this.observer?.status?.(status);
+    if (!this.pause.holdStatus(status)) this.statusHandlers(status);
+  }
+
+  private statusHandlers(status: Status): void {
     const ctx = { bot: this as BotApi, status };
     for (const r of this.registrations) {
       if (r.name === "status") void this.dispatcher.invoke(r, ctx);
     }
-  }
-
-  private register<N extends HandlerName>(
-    name: N,
-    handler: Handler<N>,
-    options: HandlerOptions,
-    plugin: string,
-  ): void {
-    this.registrations.push({ name, handler, options, plugin });
   }
 
   private report(error: Error): void {

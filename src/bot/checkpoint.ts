@@ -41,6 +41,12 @@ export class Checkpoints {
     this.hooks.push(hook);
   }
 
+  /** Takes a hook off again (its plugin was replaced). */
+  removeHook(hook: () => unknown): void {
+    const at = this.hooks.indexOf(hook);
+    if (at >= 0) this.hooks.splice(at, 1);
+  }
+
   /** True while some handled event's cursor (or state written for one) is not saved yet. */
   get pending(): boolean {
     return this.unsaved.size > 0 || this.state?.pending === true;

@@ -160,6 +160,15 @@ export class CommandRegistry {
     return command;
   }
 
+  /** Forgets every command `plugin` registered (it was released): its names are free again. */
+  release(plugin: string): void {
+    for (const command of this.commands.filter((c) => this.owners.get(c)?.plugin === plugin)) {
+      for (const n of command.names) if (this.byName.get(n) === command) this.byName.delete(n);
+      this.owners.delete(command);
+      this.commands.splice(this.commands.indexOf(command), 1);
+    }
+  }
+
   find(name: string): RegisteredCommand | undefined {
     return this.byName.get(name.toLowerCase());
   }

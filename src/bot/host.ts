@@ -3,7 +3,8 @@
  * log and timers, over the bot's shared command registry, cooldowns and
  * connection. The bot runs each plugin's chain for every event, in the
  * order the plugins were set up; `release` drops all of a plugin's
- * handlers, timers and HTTP routes at once.
+ * handlers, commands, timers and HTTP routes at once, and `retire` (a
+ * plugin replaced or removed while its bot runs on) its hooks as well.
  */
 
 import type { Clock } from "../client/clock.ts";
@@ -39,8 +40,9 @@ import { AskCancelledError, askQuestion } from "./conversations/ask.ts";
 import type { Conversation, ConversationSpec } from "./conversations/conversation.ts";
 import type { RoutedEvent } from "./conversations/router.ts";
 import { HandlerRun, type RunOwner } from "./conversations/run.ts";
+import { PluginTimers } from "./plugin-timers.ts";
+import type { ReloadReport } from "./reload.ts";
 import { type HttpRoutes, pluginRoutes, type RouteTable } from "./routes.ts";
-import { parseSchedule, ScheduledTimer } from "./schedule.ts";
 import type { BotState } from "./state/bot-state.ts";
 import { PluginState } from "./state/plugin-state.ts";
 import type { AtOptions } from "./state/reminders.ts";
@@ -66,9 +68,12 @@ export interface PluginHostBot {
   store(plugin: string): Store;
   report(error: Error): void;
   pluginError(plugin: string, registration: string, ctx: unknown, error: unknown): void;
-  onStart(fn: () => unknown): void;
-  onStop(fn: () => unknown): void;
-  onCheckpoint(fn: () => unknown): void;
+  /** Each returns a function that takes the hook off the bot again. */
+  onStart(fn: () => unknown): () => void;
+  onStop(fn: () => unknown): () => void;
+  onCheckpoint(fn: () => unknown): () => void;
+  /** Reloads plugins of the bot from disk (see `reloadPlugins`). */
+  reload(plugin: string | undefined): Promise<ReloadReport>;
   resolve(path: string): string;
   /** Whether the bot's `start` was called (timers run from then on). */
   readonly started: boolean;
@@ -78,15 +83,14 @@ export interface PluginHostBot {
   readonly state: BotState;
 }
 
-/** Runs of one schedule that may wait behind a slow one before new ones are skipped. */
-const MAX_QUEUED_RUNS = 100;
-
 export class PluginHost implements BotApi {
   readonly chain: Composer<Context>;
   readonly store: Store;
   readonly http: HttpRoutes;
-  private readonly timers = new Set<ScheduledTimer>();
-  private readonly ticks = new Set<Promise<void>>();
+  private readonly timers: PluginTimers;
+  /** Its stop hooks, and what takes each of its hooks off the bot (for `retire`). */
+  private readonly stopHooks: (() => unknown)[] = [];
+  private readonly unhook: (() => void)[] = [];
   private attached = false;
   private released = false;
   /** What the plugin's contexts use of it. */
@@ -129,6 +133,18 @@ export class PluginHost implements BotApi {
         ),
     };
     this.state = this.makeState();
+    this.timers = new PluginTimers({
+      clock: bot.pluginClock,
+      warn: (message) => log.warn(message),
+      failed: (what, error) => bot.pluginError(name, what, undefined, error),
+      tickContext: (at) => ({
+        bot: this,
+        at,
+        store: this.store,
+        log,
+        send: (topic, text) => this.send(topic, text),
+      }),
+    });
     this.http = pluginRoutes(
       bot.routes,
       name,
@@ -236,89 +252,21 @@ export class PluginHost implements BotApi {
   // ------------------------------------------------------------- timers --
 
   every(schedule: string, fn: (tick: TickContext) => unknown, options: EveryOptions = {}): Timer {
-    let parsed: ReturnType<typeof parseSchedule>;
-    try {
-      parsed = parseSchedule(schedule, options.timezone);
-    } catch (error) {
-      // Thrown here, so the stack still names the plugin's line of the call.
-      throw new Error(`bot.every: ${(error as Error).message}`);
-    }
-    // Runs of one schedule never overlap: a run due while the previous one
-    // is still going waits for it (a bounded number of them), so a clock
-    // moved far ahead in a test sees every run, in order.
-    let tail: Promise<void> | undefined;
-    let queued = 0;
-    const failed = (error: unknown) =>
-      this.bot.pluginError(this.name, parsed.description, undefined, error);
-    /** Calls `fn`; a promise only when it returned one (a synchronous run is over at once). */
-    const invoke = (at: Date): Promise<void> | undefined => {
-      let result: unknown;
-      try {
-        result = fn({
-          bot: this,
-          at,
-          store: this.store,
-          log: this.log,
-          send: (topic, text) => this.send(topic, text),
-        });
-      } catch (error) {
-        failed(error);
-      }
-      if (!(result instanceof Promise)) {
-        queued--;
-        return undefined;
-      }
-      return result.then(
-        () => {
-          queued--;
-        },
-        (error) => {
-          queued--;
-          failed(error);
-        },
-      );
-    };
-    const timer = new ScheduledTimer(parsed, this.clock, (at) => {
-      if (queued >= MAX_QUEUED_RUNS) {
-        this.log.warn(`${parsed.description}: runs are piling up, skipping ${at.toISOString()}`);
-        return;
-      }
-      queued++;
-      const run = tail === undefined ? invoke(at) : tail.then(() => invoke(at));
-      if (run === undefined) return;
-      tail = run;
-      this.ticks.add(run);
-      void run.then(() => {
-        this.ticks.delete(run);
-        if (tail === run) tail = undefined;
-      });
-    });
-    this.timers.add(timer);
-    if (this.bot.started && !this.released) timer.start();
-    return {
-      get next() {
-        return timer.next;
-      },
-      stop: () => {
-        timer.stop();
-        this.timers.delete(timer);
-      },
-    };
+    return this.timers.every(schedule, fn, options, this.bot.started && !this.released);
   }
 
   /** Arms the plugin's timers, conversation timeouts and reminders (the bot started). */
   startTimers(): void {
     if (this.released) return;
-    for (const timer of this.timers) timer.start();
+    this.timers.start();
     this.state.startTimers();
   }
 
   /** Stops the timers; resolves when runs in progress have finished. */
   async stopTimers(): Promise<void> {
-    for (const timer of this.timers) timer.stop();
-    this.timers.clear();
+    this.timers.stop();
     await this.state.stopTimers();
-    while (this.ticks.size > 0) await Promise.all([...this.ticks]);
+    await this.timers.settled();
   }
 
   // ------------------------------------------- conversations and state --
@@ -378,12 +326,12 @@ export class PluginHost implements BotApi {
     failed: (ctx, error) => this.bot.pluginError(this.name, "event", ctx, error),
   };
 
-  /** Drops every handler, command route and timer of the plugin. */
+  /** Drops every handler, command, route and timer of the plugin. */
   release(): void {
     this.released = true;
-    for (const timer of this.timers) timer.stop();
-    this.timers.clear();
+    this.timers.stop();
     this.chain.clear();
+    this.bot.chainSettings.commands.release(this.name);
     this.bot.unregister(this.name);
     this.bot.state.router.release(this.name, new AskCancelledError("released"));
     void this.state.stopTimers();
@@ -405,15 +353,33 @@ export class PluginHost implements BotApi {
   }
 
   onStart(fn: () => unknown): void {
-    this.bot.onStart(fn);
+    this.unhook.push(this.bot.onStart(fn));
   }
 
   onStop(cleanup: () => unknown): void {
-    this.bot.onStop(cleanup);
+    this.stopHooks.push(cleanup);
+    this.unhook.push(this.bot.onStop(cleanup));
   }
 
   onCheckpoint(fn: () => unknown): void {
-    this.bot.onCheckpoint(fn);
+    this.unhook.push(this.bot.onCheckpoint(fn));
+  }
+
+  /**
+   * Takes the plugin off a bot that runs on (it is replaced or removed):
+   * released, its schedule runs and reminders finished, its hooks taken
+   * off the bot, then its stop hooks run, each through `run`.
+   */
+  async retire(run: (hook: () => unknown) => Promise<void>): Promise<void> {
+    this.release();
+    await this.stopTimers();
+    for (const unhook of this.unhook.splice(0)) unhook();
+    for (const hook of this.stopHooks.splice(0)) await run(hook);
+  }
+
+  /** See `reloadPlugins`. */
+  reloadPlugins(plugin?: string): Promise<ReloadReport> {
+    return this.bot.reload(plugin);
   }
 
   resolve(path: string): string {

@@ -8,6 +8,7 @@
 import { pathToFileURL } from "node:url";
 import { describeCause } from "../client/errors.ts";
 import { installPlugin, type Plugin } from "./api.ts";
+import { moduleGraph } from "./module-graph.ts";
 import { formatLocation, shownPath } from "./source-location.ts";
 
 /** A plugin as a configuration names it: a known name or a module path, and its options. */
@@ -24,6 +25,8 @@ export interface LoadedPlugin {
   options: unknown;
   /** The module's file, for a plugin loaded by path: error locations are looked for there. */
   source?: string;
+  /** For a plugin loaded by path: its file and the project files it imports (what a reload watches). */
+  files?: string[];
 }
 
 /** A plugin that could not be loaded; `where` is the key path in the configuration. */
@@ -84,7 +87,7 @@ export async function loadPlugin(
     name,
     plugin: withLifecycle(plugin),
     options,
-    ...(known === undefined ? { source: entry.use } : {}),
+    ...(known === undefined ? { source: entry.use, files: moduleGraph(entry.use) } : {}),
   };
 }
 

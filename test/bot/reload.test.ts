@@ -1,0 +1,101 @@
+/**
+ * Plugins changed on a running bot (`Bot.changePlugins`): the old version
+ * is retired and the new one set up in its place while users talk, each
+ * event handled once by one of them, the old one's schedules never firing
+ * again, its store kept.
+ */
+import { expect, test } from "bun:test";
+import type { BotApi, Plugin } from "../../src/bot/api.ts";
+import { createHarness } from "../../src/testing/index.ts";
+import { waitFor } from "./wait.ts";
+
+interface Handled {
+  version: string;
+  seq: number;
+}
+
+/**
+ * A plugin that records each message it handles and counts them in its
+ * store; its setup waits for `ready` when given.
+ */
+function counter(
+  version: string,
+  handled: Handled[],
+  ticks: string[],
+  ready?: { entered(): void; gate: Promise<void> },
+): Plugin {
+  return {
+    name: "counter",
+    async setup(bot) {
+      ready?.entered();
+      await ready?.gate;
+      bot.on("message", async (ctx) => {
+        // A handler still busy when the change comes: the change waits for it.
+        await Promise.resolve();
+        handled.push({ version, seq: ctx.seq });
+        bot.store.update<number>("count", (n = 0) => n + 1);
+      });
+      bot.command("version", (ctx) => ctx.reply(`${version}: ${bot.store.get("count")}`));
+      bot.every("1m", () => {
+        ticks.push(version);
+      });
+    },
+  };
+}
+
+function spec(plugin: Plugin) {
+  return { name: plugin.name!, setup: (view: BotApi) => plugin.setup(view, undefined) };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+test("a plugin replaced while messages flow: each handled once, old timers gone, store kept", async () => {
+  const handled: Handled[] = [];
+  const ticks: string[] = [];
+  const entered = deferred();
+  const gate = deferred();
+  const v1 = counter("v1", handled, ticks);
+  const v2 = counter("v2", handled, ticks, { entered: entered.resolve, gate: gate.promise });
+  await using h = await createHarness({
+    bots: [{ id: "counter", topics: ["#general"], plugins: [v1] }],
+  });
+  const bot = h.bot("counter");
+  const alice = await h.user("alice");
+  await alice.join("#general");
+  await h.clock.advance(60_000);
+  expect(ticks).toEqual(["v1"]);
+  const sent: number[] = [];
+  const say = async (i: number) => sent.push((await alice.say("#general", `m${i}`)).seq);
+  for (let i = 0; i < 15; i++) await say(i);
+  const old = bot.plugin("counter")!;
+  const change = bot.changePlugins((edit) => edit.replace(old, spec(v2), spec(v1)));
+  // While the new version sets up, more messages reach the bot: they wait for it.
+  await entered.promise;
+  for (let i = 15; i < 30; i++) await say(i);
+  const general = `#general@${h.domain}`;
+  await waitFor(() => (bot.connection.cursors().get(general)?.seq ?? 0) >= sent.at(-1)!);
+  expect(handled.every((x) => x.version === "v1")).toBe(true);
+  gate.resolve();
+  for (let i = 30; i < 40; i++) await say(i);
+  const replaced = await change;
+  expect(replaced.error).toBeUndefined();
+  await h.settle();
+  expect(handled.map((x) => x.seq).sort((a, b) => a - b)).toEqual(sent);
+  // v1 handled what came before the change (most of the first 15), v2 all the rest.
+  const byV1 = handled.filter((x) => x.version === "v1").map((x) => x.seq);
+  expect(byV1).toEqual(sent.slice(0, byV1.length));
+  expect(byV1.length).toBeGreaterThan(0);
+  expect(byV1.length).toBeLessThanOrEqual(15);
+  // Counted before it is answered: 40 messages and this one.
+  await alice.say("#general", "!version");
+  await alice.expectMessage({ from: "counter", body: "v2: 41" });
+  await h.clock.advance(60_000);
+  await h.clock.advance(60_000);
+  expect(ticks).toEqual(["v1", "v2", "v2"]);
+});
