@@ -127,6 +127,13 @@ export class FrameDecoder {
     return this.partialLength;
   }
 
+  /** Forgets the frame being assembled: for a stream that will not be read on. */
+  clear(): void {
+    this.partial = null;
+    this.partialLength = 0;
+    this.frameLength = 0;
+  }
+
   private startPartial(rest: Uint8Array): void {
     if (rest.length < HEADER_SIZE) {
       // Only one header byte so far: the frame's size is not known yet.

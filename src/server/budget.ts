@@ -1,28 +1,29 @@
-/** What the budget needs of a connection. */
+/** What a budget needs of what it counts: a connection's output, or its input. */
 export interface BudgetMember {
   /** Bytes it counts in the budget now (set by the budget). */
   accounted: number;
-  /** Closes it with `slow_consumer`, dropping what it holds. */
+  /** Closes its connection, dropping what it holds. */
   shed(): void;
 }
 
 /**
- * The server's budget for output its connections hold: what waits behind a
- * write the kernel refused (copied, so it is the memory it takes; see
- * outbound-queue.ts) and requests read but held back while a connection's
- * output backs up or its token is checked.
- *
- * Each connection has its own bound as well; this one is for all of them
- * together, so that memory stays bounded however many connections stop
- * reading. Past it, the connections holding the most are dropped with
- * `slow_consumer` until the total is back under 7/8 of the budget. A
+ * Bytes the server holds for its connections, counted for all of them
+ * together, so that memory stays bounded however many connections there
+ * are. Each connection has bounds of its own as well; this one is for the
+ * sum. Past the limit, the members holding the most are shed (their
+ * connections closed) until the total is back under 7/8 of it. A
  * connection being closed counts nothing: what it still holds goes within
  * its close grace, and a drop frees at once room for others.
+ *
+ * The server keeps two (server.ts): one for output nobody has taken yet,
+ * one for input it has not run yet. Apart, so that each kind of attack
+ * sheds its own: clients trickling half-sent frames cannot make the server
+ * drop slow readers whose output it holds, nor the reverse.
  */
-export class OutputBudget {
-  /** Bytes counted across all connections. */
+export class ByteBudget {
+  /** Bytes counted across all members. */
   total = 0;
-  /** Connections that count more than 0 bytes. */
+  /** Members that count more than 0 bytes. */
   private readonly members = new Set<BudgetMember>();
   private shedding = false;
 
@@ -41,7 +42,7 @@ export class OutputBudget {
     if (this.total > this.limit && !this.shedding) this.shed();
   }
 
-  /** Connections counted now (for tests and stats). */
+  /** Members counted now (for tests and stats). */
   get size(): number {
     return this.members.size;
   }

@@ -33,6 +33,7 @@ interface ServerFlags {
   maxConnectionsPerAddress?: number;
   maxOutbound?: number;
   outputBudget?: number;
+  inputBudget?: number;
   motd?: string;
   verbose?: boolean;
   engineTuning: boolean;
@@ -116,9 +117,10 @@ function memoryHelp(): string {
   return [
     "",
     "Memory, with the default limits (docs/server.md, Memory):",
-    "  unsent output and held requests  64 MiB in all (--output-budget), 8 MiB a connection",
+    "  unsent output                    64 MiB in all (--output-budget), 8 MiB a connection",
+    "  half-sent frames, held requests  32 MiB in all (--input-budget), 16 KiB of frame a connection",
     `  history in memory                ${mib(KEPT.messages.totalBytes)} of messages, ${mib(KEPT.presence.totalBytes)} of presence, ${mib(KEPT.inbox.totalBytes)} of inboxes`,
-    "  connections                      10000, 1024 an address; ~4 KiB each, +16 KiB while a frame is half-sent",
+    "  connections                      10000, 1024 an address; ~4 KiB each idle",
     "  token checks                     2 at a time, 19 MiB each (argon2id of scalar hash-token)",
   ].join("\n");
 }
@@ -187,7 +189,12 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       "--output-budget <MiB>",
-      "unsent output and held requests of all connections; past it the largest are dropped (default 64)",
+      "unsent output of all connections; past it the largest get slow_consumer (default 64)",
+      integer(1),
+    )
+    .option(
+      "--input-budget <MiB>",
+      "half-sent frames and held requests of all connections; past it the largest get busy (default 32)",
       integer(1),
     )
     .option("--motd <text>", "message of the day")
@@ -222,6 +229,7 @@ export function registerServerCommand(program: Command): void {
         maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
         maxOutboundBytes: mebibytes(flags.maxOutbound),
         outputBudgetBytes: mebibytes(flags.outputBudget),
+        inputBudgetBytes: mebibytes(flags.inputBudget),
         motd: flags.motd,
         log: jsonLogger({ verbose: flags.verbose ?? false }),
       };

@@ -10,6 +10,7 @@ import {
   ScalarError,
 } from "../protocol/index.ts";
 import { addressKey } from "./addresses.ts";
+import type { BudgetMember } from "./budget.ts";
 import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
 import type { ServerContext } from "./context.ts";
 import { errorFrame } from "./error-frame.ts";
@@ -65,12 +66,16 @@ export class Connection {
   /** Frames read so far. */
   private framesRead = 0;
   closing = false;
+  /** Its last output written and its write side shut (closing). */
+  private finished = false;
   /** Queued in the server's dirty list. */
   dirty = false;
   /** Its messages numbered but not yet stored: their `sent` replies are still to come. */
   unsettled = 0;
   /** Bytes counted in the server's output budget (set by the budget). */
   accounted = 0;
+  /** What it counts in the server's input budget: its half-sent frame and held requests. */
+  private readonly input: BudgetMember = { accounted: 0, shed: () => this.shedInput() };
   /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
   private pendingOwn = 0;
   /** Why input is held (HOLD_* bits); 0 while it is read. */
@@ -116,11 +121,10 @@ export class Connection {
       if (this.inputHeld) this.held.error = error;
       else this.fail(error);
     }
-    if (this.held.bytes > 0) {
-      // The chunk is not ours to keep: what is held is copied out of it now.
-      this.held.seal();
-      this.account();
-    }
+    // The chunk is not ours to keep: what is held is copied out of it now.
+    if (this.held.bytes > 0) this.held.seal();
+    if (this.closing) this.decoder.clear();
+    else this.accountInput();
     // The half-sent deadline runs per frame: a frame left partial at the end
     // of this chunk started in it if any frame completed before it.
     if (!this.decoder.hasPartial) {
@@ -181,7 +185,7 @@ export class Connection {
       if (payload !== undefined) this.onFrame(payload);
       else this.fail(this.held.takeError());
     }
-    this.account();
+    this.accountInput();
   };
 
   /** Output waiting is past what a connection may have before its input is held. */
@@ -268,12 +272,24 @@ export class Connection {
     this.account();
     if (!open) return;
     if (this.closing) {
-      if (this.out.empty) this.socket.end();
+      if (this.out.empty) this.finish();
     } else if (this.out.bytes > this.ctx.options.maxOutboundBytes) {
       this.slowConsumer();
     } else if (!this.backedUp()) {
       this.release(HOLD_OUTPUT);
     }
+  }
+
+  /**
+   * All output of a closing connection is written: sends FIN but reads on
+   * (dropping what comes) until the client closes or the grace ends. Closed
+   * outright with input unread, the socket would be reset, and a reset can
+   * lose the error frame still on its way to the client.
+   */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.socket.shutdown();
   }
 
   private slowConsumer(): void {
@@ -285,7 +301,7 @@ export class Connection {
     this.account();
     if (!open) return;
     if (this.closing) {
-      if (this.out.empty) this.socket.end();
+      if (this.out.empty) this.finish();
     } else if (!this.backedUp()) {
       this.release(HOLD_OUTPUT);
     }
@@ -293,16 +309,45 @@ export class Connection {
 
   /** Dropped by the output budget, as the connection holding the most. */
   shed(): void {
+    this.logShed("output", this.accounted);
     this.fatal(
       "slow_consumer",
-      "the server's output budget is spent, and this connection holds more unsent output than others",
+      `the server's output budget is spent, and this connection holds more unsent output than others (${this.accounted} bytes)`,
     );
   }
 
-  /** Tells the budget what this connection holds: nothing once it is closing. */
+  /** Dropped by the input budget, as the connection holding the most. */
+  private shedInput(): void {
+    const bytes = this.input.accounted;
+    this.logShed("input", bytes);
+    this.fatal(
+      "busy",
+      `the server's input budget is spent, and this connection holds more unprocessed input than others (${bytes} bytes)`,
+    );
+  }
+
+  private logShed(budget: "input" | "output", bytes: number): void {
+    this.ctx.log.log("warn", "budget_shed", {
+      conn: this.serial,
+      remote: this.remote,
+      budget,
+      bytes,
+    });
+  }
+
+  /** Tells the output budget what this connection holds: nothing once it is closing. */
   private account(): void {
-    const bytes = this.closing ? 0 : (this.out.blocked ? this.out.bytes : 0) + this.held.bytes;
-    if (bytes !== this.accounted) this.ctx.budget.change(this, bytes);
+    const bytes = this.closing || !this.out.blocked ? 0 : this.out.bytes;
+    if (bytes !== this.accounted) this.ctx.outputBudget.change(this, bytes);
+  }
+
+  /**
+   * Tells the input budget what this connection holds: the buffer of its
+   * half-sent frame and the requests held back. Nothing once it is closing.
+   */
+  private accountInput(): void {
+    const bytes = this.closing ? 0 : this.decoder.heldBytes + this.held.bytes;
+    if (bytes !== this.input.accounted) this.ctx.inputBudget.change(this.input, bytes);
   }
 
   // ----------------------------------------------------------- errors --
@@ -347,7 +392,13 @@ export class Connection {
     this.out.push(errorFrame(code, message, true, re, ref));
     this.closing = true;
     this.held.clear();
+    this.decoder.clear();
     this.account();
+    this.accountInput();
+    // Read (and drop) what the client sent while its input was held: a
+    // socket closed with unread input is reset, and the reset can take the
+    // error frame with it.
+    if (this.holding !== 0) this.socket.resume();
     this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
     if (!this.dirty) {
       this.dirty = true;
@@ -362,7 +413,9 @@ export class Connection {
     this.closeTimer = undefined;
     this.out.clear();
     this.held.clear();
+    this.decoder.clear();
     this.account();
+    this.accountInput();
     this.ctx.hub.detach(this, !this.ctx.stopping);
     this.ctx.closed(this);
   }

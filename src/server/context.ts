@@ -1,10 +1,10 @@
 import type { Authenticator } from "./authenticator.ts";
+import type { ByteBudget } from "./budget.ts";
 import type { Connection } from "./connection.ts";
 import type { HistoryStore } from "./history/store.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { ResolvedOptions } from "./options.ts";
-import type { OutputBudget } from "./output-budget.ts";
 
 /** What connections and handlers see of the server. */
 export interface ServerContext {
@@ -12,8 +12,10 @@ export interface ServerContext {
   readonly hub: Hub;
   readonly store: HistoryStore;
   readonly log: Logger;
-  /** Output and held input of all connections together (output-budget.ts). */
-  readonly budget: OutputBudget;
+  /** Unsent output of all connections together (budget.ts). */
+  readonly outputBudget: ByteBudget;
+  /** Input read but not yet run of all connections together: half-sent frames, held requests. */
+  readonly inputBudget: ByteBudget;
   /** Token checks, in token mode. */
   readonly auth: Authenticator | undefined;
   /** True once `stop()` began: closes then publish no `leave`. */

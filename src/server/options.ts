@@ -54,10 +54,16 @@ export interface ServerOptions {
   /** Unsent bytes a connection may have before `slow_consumer` (default 8 MiB). */
   maxOutboundBytes?: number;
   /**
-   * Unsent output and held-back requests of all connections together
-   * before the ones holding the most get `slow_consumer` (default 64 MiB).
+   * Unsent output of all connections together before the ones holding the
+   * most get `slow_consumer` (default 64 MiB).
    */
   outputBudgetBytes?: number;
+  /**
+   * Input the server holds for all connections together — the buffers of
+   * half-sent frames and requests read but held back — before the ones
+   * holding the most get `busy` (default 32 MiB).
+   */
+  inputBudgetBytes?: number;
   /** Open connections before new ones get `busy` (default 10000). */
   maxConnections?: number;
   /**
@@ -93,6 +99,7 @@ export interface ResolvedOptions {
   identifyTimeoutMs: number;
   maxOutboundBytes: number;
   outputBudgetBytes: number;
+  inputBudgetBytes: number;
   maxConnections: number;
   maxConnectionsPerAddress: number;
   motd: string | undefined;
@@ -154,6 +161,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,
     maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * MiB),
     outputBudgetBytes: positive("outputBudgetBytes", options.outputBudgetBytes, 64 * MiB),
+    inputBudgetBytes: positive("inputBudgetBytes", options.inputBudgetBytes, 32 * MiB),
     maxConnections: Math.floor(positive("maxConnections", options.maxConnections, 10_000)),
     maxConnectionsPerAddress: Math.floor(
       positive("maxConnectionsPerAddress", options.maxConnectionsPerAddress, 1024),

@@ -2,6 +2,7 @@ import type { TCPSocketListener } from "bun";
 import { DateTime } from "../protocol/index.ts";
 import { ConnectionsPerAddress } from "./addresses.ts";
 import { Authenticator } from "./authenticator.ts";
+import { ByteBudget } from "./budget.ts";
 import { Connection, type ServerSocket } from "./connection.ts";
 import type { ServerContext } from "./context.ts";
 import { Flusher } from "./flusher.ts";
@@ -10,7 +11,6 @@ import { SqliteHistoryStore } from "./history/sqlite.ts";
 import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
 import { Hub } from "./hub.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
-import { OutputBudget } from "./output-budget.ts";
 import { startupWarnings } from "./warnings.ts";
 
 /** A started server. */
@@ -22,8 +22,10 @@ export interface RunningServer {
   /** Sends `shutdown` to every connection, closes them and the history store. */
   stop(): Promise<void>;
   connectionCount(): number;
-  /** Bytes counted against the output budget now: unsent output and held-back requests. */
+  /** Bytes counted against the output budget now: output the kernel has not taken. */
   outputBytes(): number;
+  /** Bytes counted against the input budget now: half-sent frames and held-back requests. */
+  inputBytes(): number;
 }
 
 /** How long `stop()` waits for connections to take their `shutdown` error. */
@@ -47,7 +49,8 @@ class ScalarServer implements ServerContext {
   readonly log;
   stopping = false;
   readonly connections = new Set<Connection>();
-  readonly budget: OutputBudget;
+  readonly outputBudget: ByteBudget;
+  readonly inputBudget: ByteBudget;
   readonly auth: Authenticator | undefined;
   private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
@@ -59,7 +62,8 @@ class ScalarServer implements ServerContext {
   constructor(options: ServerOptions) {
     this.options = resolveOptions(options);
     this.log = this.options.log;
-    this.budget = new OutputBudget(this.options.outputBudgetBytes);
+    this.outputBudget = new ByteBudget(this.options.outputBudgetBytes);
+    this.inputBudget = new ByteBudget(this.options.inputBudgetBytes);
     const { tokens: table } = this.options;
     this.auth = table === undefined ? undefined : new Authenticator(table, this.options.now);
     this.store = openStore(this.options);
@@ -99,7 +103,8 @@ class ScalarServer implements ServerContext {
       domain: this.options.domain,
       stop: () => this.stop(),
       connectionCount: () => this.connections.size,
-      outputBytes: () => this.budget.total,
+      outputBytes: () => this.outputBudget.total,
+      inputBytes: () => this.inputBudget.total,
     };
   }
 

@@ -205,6 +205,15 @@ describe("FrameDecoder", () => {
     });
   });
 
+  test("clear forgets the frame being assembled; the next bytes start a new frame", () => {
+    const decoder = new FrameDecoder();
+    decoder.pushAll(encodeFrame(payload(5000)).subarray(0, 3000));
+    expect(decoder.heldBytes).toBe(4096);
+    decoder.clear();
+    expect([decoder.hasPartial, decoder.heldBytes, decoder.partialBytes]).toEqual([false, 0, 0]);
+    expect(decoder.pushAll(encodeFrame(payload(7, 2)))).toEqual([payload(7, 2)]);
+  });
+
   test("accepts a declared length of exactly 16382", () => {
     const decoder = new FrameDecoder();
     expect(decoder.pushAll(Uint8Array.of(0xfe, 0x3f))).toEqual([]);
