@@ -3,19 +3,17 @@ import {
   type DateTime,
   decodeEnvelope,
   encodeMessageFrame,
-  FrameDecoder,
   type Outgoing,
   parseRequest,
   type Ref,
   ScalarError,
 } from "../protocol/index.ts";
 import { addressKey } from "./addresses.ts";
-import type { BudgetMember } from "./budget.ts";
 import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
 import type { ServerContext } from "./context.ts";
 import { errorFrame } from "./error-frame.ts";
 import { dispatch } from "./handlers/index.ts";
-import { HeldFrames } from "./held-frames.ts";
+import { ConnectionInput, HOLD_OUTPUT } from "./input.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { Topic } from "./topic.ts";
@@ -33,16 +31,14 @@ const CLOSE_GRACE_MS = 2000;
  */
 export const HOLD_OUTPUT_BYTES = 64 * 1024;
 
-/** Why input is held (bits of `holding`). */
-const HOLD_OUTPUT = 1;
-export const HOLD_AUTH = 2;
+export { HOLD_AUTH } from "./input.ts";
 
 let serials = 0;
 
 /**
- * One client connection: reassembles and decodes its frames, runs each
- * request synchronously (so replies leave in order), and owns its outbound
- * queue and keepalive state.
+ * One client connection: runs each request its input side (input.ts)
+ * hands it synchronously (so replies leave in order), and owns its
+ * outbound queue and keepalive state.
  */
 export class Connection {
   readonly serial = ++serials;
@@ -61,10 +57,6 @@ export class Connection {
   lastHeard: number;
   /** When the outstanding server ping was sent; 0 when none is. */
   pingSentAt = 0;
-  /** Since when the frame now half-received has been; 0 when none is. */
-  partialSince = 0;
-  /** Frames read so far. */
-  private framesRead = 0;
   closing = false;
   /** Its last output written and its write side shut (closing). */
   private finished = false;
@@ -74,18 +66,13 @@ export class Connection {
   unsettled = 0;
   /** Bytes counted in the server's output budget (set by the budget). */
   accounted = 0;
-  /** What it counts in the server's input budget: its half-sent frame and held requests. */
-  private readonly input: BudgetMember = { accounted: 0, shed: () => this.shedInput() };
+  /** Its read side: frames, held requests, and what they count in the input budget. */
+  readonly input: ConnectionInput;
   /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
   private pendingOwn = 0;
-  /** Why input is held (HOLD_* bits); 0 while it is read. */
-  private holding = 0;
-  private readonly held = new HeldFrames();
-  private replayScheduled = false;
   /** What its address is counted under (addresses.ts). */
   readonly addressKey: string;
   private readonly out = new OutboundQueue();
-  private readonly decoder = new FrameDecoder();
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -98,6 +85,7 @@ export class Connection {
     this.lastHeard = this.openedAt;
     this.messageBucket = new TokenBucket(options.rate, options.burst, options.now);
     this.requestBucket = new TokenBucket(options.requestRate, options.requestBurst, options.now);
+    this.input = new ConnectionInput(this, ctx.inputBudget, ctx.log);
   }
 
   get identified(): boolean {
@@ -111,89 +99,28 @@ export class Connection {
   // ------------------------------------------------------------- input --
 
   onData(chunk: Uint8Array): void {
-    if (this.closing || this.held.error !== undefined) return;
-    this.lastHeard = this.ctx.options.now();
-    const before = this.framesRead;
-    try {
-      this.decoder.push(chunk, this.onPayload);
-    } catch (error) {
-      // Only the frame decoder throws here (bad_frame): the stream is lost.
-      if (this.inputHeld) this.held.error = error;
-      else this.fail(error);
-    }
-    // The chunk is not ours to keep: what is held is copied out of it now.
-    if (this.held.bytes > 0) this.held.seal();
-    if (this.closing) this.decoder.clear();
-    else this.accountInput();
-    // The half-sent deadline runs per frame: a frame left partial at the end
-    // of this chunk started in it if any frame completed before it.
-    if (!this.decoder.hasPartial) {
-      this.partialSince = 0;
-    } else if (this.partialSince === 0 || this.framesRead !== before) {
-      this.partialSince = this.lastHeard;
-    }
-  }
-
-  private readonly onPayload = (payload: Uint8Array): void => {
-    this.framesRead++;
     if (this.closing) return;
-    if (this.holding === 0 && this.backedUp()) this.hold(HOLD_OUTPUT);
-    if (this.inputHeld) {
-      this.held.keep(payload);
-      return;
-    }
-    this.onFrame(payload);
-  };
-
-  /** True while requests are held back rather than run (paused, or frames still to replay). */
-  get inputHeld(): boolean {
-    return this.holding !== 0 || this.held.pending;
+    this.lastHeard = this.ctx.options.now();
+    this.input.push(chunk, this.lastHeard);
   }
 
   /** Stops reading requests, for `reason`, until `release(reason)`. */
   hold(reason: number): void {
-    if (this.holding === 0) {
-      this.socket.pause();
-      this.ctx.log.log("debug", "input_held", { conn: this.serial, reason });
-    }
-    this.holding |= reason;
+    this.input.hold(reason);
   }
 
-  /** Ends a hold; once none is left, the held frames run (on a microtask) and reading resumes. */
+  /** Ends a hold; once none is left, the held requests run and reading resumes. */
   release(reason: number): void {
-    if ((this.holding & reason) === 0) return;
-    this.holding &= ~reason;
-    if (this.holding !== 0 || this.closing) return;
-    this.socket.resume();
-    this.ctx.log.log("debug", "input_released", { conn: this.serial });
-    // The deadline of a frame half-sent when reading stopped starts again.
-    if (this.partialSince !== 0) this.partialSince = this.ctx.options.now();
-    if (!this.replayScheduled) {
-      this.replayScheduled = true;
-      queueMicrotask(this.replay);
-    }
+    this.input.release(reason, this.ctx.options.now());
   }
-
-  private readonly replay = (): void => {
-    this.replayScheduled = false;
-    while (this.holding === 0 && !this.closing && this.held.pending) {
-      if (this.backedUp()) {
-        this.hold(HOLD_OUTPUT);
-        break;
-      }
-      const payload = this.held.take();
-      if (payload !== undefined) this.onFrame(payload);
-      else this.fail(this.held.takeError());
-    }
-    this.accountInput();
-  };
 
   /** Output waiting is past what a connection may have before its input is held. */
-  private backedUp(): boolean {
+  backedUp(): boolean {
     return (this.out.blocked ? this.out.bytes : this.pendingOwn) > HOLD_OUTPUT_BYTES;
   }
 
-  private onFrame(payload: Uint8Array): void {
+  /** Runs one request. */
+  run(payload: Uint8Array): void {
     let type: string | undefined;
     let ref: Ref | undefined;
     try {
@@ -317,8 +244,7 @@ export class Connection {
   }
 
   /** Dropped by the input budget, as the connection holding the most. */
-  private shedInput(): void {
-    const bytes = this.input.accounted;
+  shedInput(bytes: number): void {
     this.logShed("input", bytes);
     this.fatal(
       "busy",
@@ -339,15 +265,6 @@ export class Connection {
   private account(): void {
     const bytes = this.closing || !this.out.blocked ? 0 : this.out.bytes;
     if (bytes !== this.accounted) this.ctx.outputBudget.change(this, bytes);
-  }
-
-  /**
-   * Tells the input budget what this connection holds: the buffer of its
-   * half-sent frame and the requests held back. Nothing once it is closing.
-   */
-  private accountInput(): void {
-    const bytes = this.closing ? 0 : this.decoder.heldBytes + this.held.bytes;
-    if (bytes !== this.input.accounted) this.ctx.inputBudget.change(this.input, bytes);
   }
 
   // ----------------------------------------------------------- errors --
@@ -391,14 +308,8 @@ export class Connection {
     if (code === "slow_consumer") this.out.truncateToHead();
     this.out.push(errorFrame(code, message, true, re, ref));
     this.closing = true;
-    this.held.clear();
-    this.decoder.clear();
     this.account();
-    this.accountInput();
-    // Read (and drop) what the client sent while its input was held: a
-    // socket closed with unread input is reset, and the reset can take the
-    // error frame with it.
-    if (this.holding !== 0) this.socket.resume();
+    this.input.stop();
     this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
     if (!this.dirty) {
       this.dirty = true;
@@ -412,10 +323,8 @@ export class Connection {
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     this.out.clear();
-    this.held.clear();
-    this.decoder.clear();
     this.account();
-    this.accountInput();
+    this.input.stop();
     this.ctx.hub.detach(this, !this.ctx.stopping);
     this.ctx.closed(this);
   }

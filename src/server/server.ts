@@ -158,10 +158,10 @@ class ScalarServer implements ServerContext {
       if (!conn.identified && t - conn.openedAt >= identifyTimeoutMs) {
         conn.fatal("timeout", "no identify in time");
       } else if (
-        conn.partialSince !== 0 &&
+        conn.input.partialSince !== 0 &&
         // Not while the server holds the input back: the frame cannot come.
-        !conn.inputHeld &&
-        t - conn.partialSince >= identifyTimeoutMs
+        !conn.input.inputHeld &&
+        t - conn.input.partialSince >= identifyTimeoutMs
       ) {
         conn.fatal("timeout", "a frame was left half-sent");
       } else if (conn.pingSentAt !== 0) {
