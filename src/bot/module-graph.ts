@@ -43,10 +43,16 @@ function isProjectFile(path: string): boolean {
  * imports not (its fix is a change to it, which is watched).
  */
 export function moduleGraph(entry: string): string[] {
-  const seen = new Set<string>();
+  return [...moduleImports(entry).keys()];
+}
+
+/** The graph of `moduleGraph`: each file with the project files it imports. */
+export function moduleImports(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
-    seen.add(file);
+    const targets: string[] = [];
+    seen.set(file, targets);
     const loader = SCANNED[extname(file)];
     if (loader === undefined) return;
     let imports: { path: string }[];
@@ -62,11 +68,34 @@ export function moduleGraph(entry: string): string[] {
       } catch {
         continue; // The import fails with its own message when the module loads.
       }
-      if (isProjectFile(target)) visit(target);
+      if (!isProjectFile(target)) continue;
+      targets.push(target);
+      visit(target);
     }
   };
   visit(resolve(entry));
-  return [...seen];
+  return seen;
+}
+
+/**
+ * The files of `entry`'s graph that are or import (directly or not) one of
+ * `changed`: what must be evaluated again for the change to show.
+ */
+export function staleFiles(entry: string, changed: ReadonlySet<string>): string[] {
+  const graph = moduleImports(entry);
+  const stale = new Set([...graph.keys()].filter((f) => changed.has(f)));
+  // Until nothing more is found: import cycles are followed too.
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const [file, imports] of graph) {
+      if (!stale.has(file) && imports.some((i) => stale.has(i))) {
+        stale.add(file);
+        grown = true;
+      }
+    }
+  }
+  return [...stale];
 }
 
 /** Makes the next import of each file evaluate it again (see the opening comment). */

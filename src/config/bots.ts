@@ -18,8 +18,10 @@ import { tcpDialer } from "../client/tcp-transport.ts";
 import type { Dialer } from "../client/transport.ts";
 import type { LoadedConfig } from "./load.ts";
 import { type LogEntry, type LogLevel, type LogSink, lineSink } from "./log.ts";
+import type { BotSlot, RunningPlugin, SwapHost } from "./plugin-swap.ts";
 import { loadConfiguredPlugin } from "./plugins.ts";
-import type { BotConfig } from "./schema.ts";
+import { reloadBot } from "./reload.ts";
+import type { BotConfig, PluginEntry } from "./schema.ts";
 import { describeSetupFailure, PluginSetupError, type SetupProblem } from "./setup-problems.ts";
 
 export { clockTime } from "./log.ts";
@@ -77,14 +79,15 @@ interface DryRun {
   dir: string;
 }
 
-export class BotSet {
-  private readonly bots: Bot[] = [];
+export class BotSet implements SwapHost {
+  private readonly running: BotSlot[] = [];
   private stopping: Promise<void> | undefined;
   private readonly sink: LogSink;
   private address = { host: "127.0.0.1", port: 0 };
 
   constructor(
-    readonly loaded: LoadedConfig,
+    /** The configuration as last applied (a reload moves it on; see reload.ts). */
+    public loaded: LoadedConfig,
     private readonly prepared: readonly PreparedBot[],
     private readonly options: BotSetOptions = {},
   ) {
@@ -106,8 +109,8 @@ export class BotSet {
     const problems: SetupProblem[] = [];
     try {
       for (const [i, p] of prepared.entries()) {
-        const built = await set.createBot(p, i, dry);
-        set.bots.push(built.bot);
+        const built = await set.createBot(p, i, { dry });
+        set.running.push(built.slot);
         problems.push(...built.problems);
       }
       await set.stop();
@@ -127,6 +130,12 @@ export class BotSet {
     this.emit({ level, source, message });
   }
 
+  /** A line about a reload of `bot` (see plugin-swap.ts): info, or an error when it failed. */
+  note(bot: string, plugin: string | undefined, message: string, failed = false): void {
+    const about = { bot, ...(plugin === undefined ? {} : { plugin }) };
+    this.emit({ level: failed ? "error" : "info", source: bot, ...about, message });
+  }
+
   logFor(bot: string, plugin?: string): Log {
     const at = (level: LogLevel) => (message: string) =>
       this.emit({ level, source: bot, bot, ...(plugin === undefined ? {} : { plugin }), message });
@@ -144,22 +153,53 @@ export class BotSet {
     const problems: SetupProblem[] = [];
     for (const [i, prepared] of this.prepared.entries()) {
       const built = await this.createBot(prepared, i);
-      this.bots.push(built.bot);
+      this.running.push(built.slot);
       problems.push(...built.problems);
     }
     if (problems.length > 0) {
       await this.stop();
       throw new PluginSetupError(problems);
     }
-    for (const bot of this.bots) bot.start();
+    for (const slot of this.running) slot.bot.start();
+  }
+
+  /**
+   * Builds and starts one more bot (a configuration reloaded with a new
+   * bot). @throws PluginSetupError (the bot is stopped again)
+   */
+  async startBot(prepared: PreparedBot): Promise<BotSlot> {
+    if (this.stopping !== undefined) throw new Error("the bots are stopping");
+    const built = await this.createBot(prepared, this.running.length);
+    if (built.problems.length > 0) {
+      await built.slot.bot.stop();
+      throw new PluginSetupError(built.problems);
+    }
+    this.running.push(built.slot);
+    built.slot.bot.start();
+    return built.slot;
+  }
+
+  /** Stops one bot gracefully and forgets it. */
+  async stopBot(slot: BotSlot): Promise<void> {
+    const at = this.running.indexOf(slot);
+    if (at >= 0) this.running.splice(at, 1);
+    await slot.bot.stop();
   }
 
   /** Builds one bot and sets up its plugins (every one, failed ones reported); does not start it. */
   private async createBot(
     { config: c, plugins, index: given }: PreparedBot,
     position: number,
-    dry?: DryRun,
-  ): Promise<{ bot: Bot; problems: SetupProblem[] }> {
+    built: {
+      dry?: DryRun;
+      /** Each plugin's configuration entry (default: `c.plugins`, when they line up). */
+      entries?: readonly (PluginEntry | undefined)[];
+      /** The file the configuration came from (default: the set's). */
+      loaded?: LoadedConfig;
+    } = {},
+  ): Promise<{ slot: BotSlot; problems: SetupProblem[] }> {
+    const { dry, loaded = this.loaded } = built;
+    const entries = built.entries ?? (c.plugins.length === plugins.length ? c.plugins : []);
     const index = given ?? position;
     const { host, port } = this.address;
     const log = this.logFor(c.id);
@@ -182,7 +222,7 @@ export class BotSet {
       },
       keepalive: { interval: c.keepalive.interval * 1000, timeout: c.keepalive.timeout * 1000 },
       log,
-      baseDir: dry?.dir ?? this.loaded.dir,
+      baseDir: dry?.dir ?? loaded.dir,
       pluginClock: this.options.pluginClock,
     });
     bot.catch((error) => {
@@ -210,17 +250,22 @@ export class BotSet {
       this.options.onStatus?.(status, bot);
     });
     const problems: SetupProblem[] = [];
-    const site = { loaded: this.loaded, botIndex: index, botId: c.id, plugins, prefix: bot.prefix };
+    const site = { loaded, botIndex: index, botId: c.id, plugins, prefix: bot.prefix };
+    const running: RunningPlugin[] = [];
     for (const [j, p] of plugins.entries()) {
+      const view = bot.forPlugin(p.name, this.logFor(c.id, p.name));
+      running.push({ entry: entries[j], loaded: p, view, files: p.files ?? [] });
       try {
-        await p.plugin.setup(bot.forPlugin(p.name, this.logFor(c.id, p.name)), p.options);
+        await p.plugin.setup(view, p.options);
         this.emit({ level: "debug", source: c.id, bot: c.id, plugin: p.name, message: "set up" });
       } catch (error) {
         problems.push(describeSetupFailure(site, j, error));
       }
     }
+    const slot: BotSlot = { bot, loaded, config: c, index, plugins: running };
+    if (dry === undefined) bot.reloader = (plugin) => reloadBot(this, slot, plugin);
     if (problems.length === 0) this.options.onBot?.(bot, c);
-    return { bot, problems };
+    return { slot, problems };
   }
   /**
    * Stops one bot gracefully and starts a new one from the same
@@ -229,14 +274,19 @@ export class BotSet {
    * two. Resolves with the new bot.
    */
   async restart(bot: Bot, whileStopped?: () => unknown): Promise<Bot> {
-    const index = this.bots.indexOf(bot);
-    if (index < 0) throw new Error(`${bot.id} is not one of these bots`);
+    const at = this.running.findIndex((s) => s.bot === bot);
+    if (at < 0) throw new Error(`${bot.id} is not one of these bots`);
     if (this.stopping !== undefined) throw new Error("the bots are stopping");
     await bot.stop();
     await whileStopped?.();
-    const built = await this.createBot(this.prepared[index]!, index);
-    const fresh = built.bot;
-    this.bots[index] = fresh;
+    // What ran, as it ran (a plugin a reload could not load stays out).
+    const old = this.running[at]!;
+    const kept = old.plugins.filter((p) => p.loaded !== undefined);
+    const prepared = { config: old.config, plugins: kept.map((p) => p.loaded!), index: old.index };
+    const entries = kept.map((p) => p.entry);
+    const built = await this.createBot(prepared, at, { entries, loaded: old.loaded });
+    const fresh = built.slot.bot;
+    this.running[at] = built.slot;
     if (built.problems.length > 0) {
       await fresh.stop();
       throw new PluginSetupError(built.problems);
@@ -248,11 +298,16 @@ export class BotSet {
 
   /** Stops every bot: in-flight handlers finish, cursors persisted. */
   stop(): Promise<void> {
-    this.stopping ??= Promise.all(this.bots.map((b) => b.stop())).then(() => {});
+    this.stopping ??= Promise.all(this.running.map((s) => s.bot.stop())).then(() => {});
     return this.stopping;
   }
 
   get list(): readonly Bot[] {
-    return this.bots;
+    return this.running.map((s) => s.bot);
+  }
+
+  /** Each running bot with what it runs (for reload.ts). */
+  get slots(): readonly BotSlot[] {
+    return this.running;
   }
 }

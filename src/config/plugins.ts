@@ -85,30 +85,47 @@ function isSchema(value: unknown): value is z.ZodType {
  */
 export async function checkPlugins(loaded: LoadedConfig): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
-  const source = loaded.source;
-  // `use:` as written (the config has module paths made absolute).
-  const written = (source?.data() as { bots?: { plugins?: { use?: unknown }[] }[] } | undefined)
-    ?.bots;
   for (const [i, bot] of loaded.config.bots.entries()) {
     for (const [j, entry] of bot.plugins.entries()) {
-      const where = `bots[${i}].plugins[${j}]`;
       try {
-        await loadConfiguredPlugin(entry, where);
+        await loadConfiguredPlugin(entry, `bots[${i}].plugins[${j}]`);
       } catch (error) {
-        if (error instanceof PluginOptionsError) problems.push(...error.problems);
-        else if (error instanceof PluginLoadError) {
-          problems.push({
-            code: "plugin_unloadable",
-            file: source?.name ?? loaded.file,
-            line: source?.lineOf(["bots", i, "plugins", j, "use"]),
-            path: error.where,
-            message: error.message.slice(error.where.length + 2),
-            bot: bot.id,
-            plugin: String(written?.[i]?.plugins?.[j]?.use ?? entry.use),
-          });
-        } else throw error;
+        const found = loadProblems(loaded, i, j, bot.id, entry, error);
+        if (found === undefined) throw error;
+        problems.push(...found);
       }
     }
   }
   return problems;
+}
+
+/**
+ * What `loadConfiguredPlugin` threw for plugin `j` of bot `i` of `loaded`,
+ * as located problems; undefined for anything else than a load failure.
+ */
+export function loadProblems(
+  loaded: LoadedConfig,
+  i: number,
+  j: number,
+  bot: string,
+  entry: PluginEntry,
+  error: unknown,
+): ConfigProblem[] | undefined {
+  if (error instanceof PluginOptionsError) return [...error.problems];
+  if (!(error instanceof PluginLoadError)) return undefined;
+  const source = loaded.source;
+  // `use:` as written (the config has module paths made absolute).
+  const written = (source?.data() as { bots?: { plugins?: { use?: unknown }[] }[] } | undefined)
+    ?.bots?.[i]?.plugins?.[j]?.use;
+  return [
+    {
+      code: "plugin_unloadable",
+      file: source?.name ?? loaded.file,
+      line: source?.lineOf(["bots", i, "plugins", j, "use"]),
+      path: error.where,
+      message: error.message.slice(error.where.length + 2),
+      bot,
+      plugin: String(written ?? entry.use),
+    },
+  ];
 }

@@ -9,6 +9,7 @@ import { helpOptions, helpPlugin } from "../bot/index.ts";
 import { echoOptions } from "./echo.ts";
 import { githubOptions } from "./github.ts";
 import { loggerOptions } from "./logger/options.ts";
+import { reloadOptions } from "./reload.ts";
 import { respondersOptions } from "./responders.ts";
 import { schedulerOptions } from "./scheduler.ts";
 
@@ -28,6 +29,7 @@ export const BUILTIN_PLUGINS = {
     load: (() => import("./scheduler.ts").then(main)) as Load,
   },
   github: { options: githubOptions, load: (() => import("./github.ts").then(main)) as Load },
+  reload: { options: reloadOptions, load: (() => import("./reload.ts").then(main)) as Load },
 } as const;
 
 export type BuiltinName = keyof typeof BUILTIN_PLUGINS;

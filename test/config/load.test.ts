@@ -63,7 +63,7 @@ bots:
       'bots.yaml:6: bots[0].topics: expected a list of topics, got "#general"',
       'bots.yaml:7: bots[0].colour: unknown key "colour" (known here: id, token, topics, state, backlog, admins, ownMessages, reconnect, keepalive, plugins)',
       "bots.yaml:10: bots[0].plugins[0].with.dir: expected a folder path, got 3 (plugin logger of bot not an id)",
-      'bots.yaml:11: bots[0].plugins[1].use: expected a built-in plugin (logger, echo, help, responders, scheduler, github) or a path starting with ./, got "nope"',
+      'bots.yaml:11: bots[0].plugins[1].use: expected a built-in plugin (logger, echo, help, responders, scheduler, github, reload) or a path starting with ./, got "nope"',
       'bots.yaml:13: bots[0].plugins[2].with.direct: expected true or false, got "yes" (plugin echo of bot not an id)',
     ]);
   });
