@@ -67,10 +67,16 @@ export function registerRuntimeCommands(program: Command): void {
     .argument("<config>", "configuration file (YAML)")
     .option("--verbose", "debug lines, and the stacks of errors")
     .option("--log-format <format>", "text | json (one JSON object a line)", logFormatArg, "text")
-    .action(async (path: string, flags: { verbose?: boolean; logFormat: "text" | "json" }) => {
-      const { runConfig } = await import("./run.ts");
-      await runConfig(path, flags);
-    });
+    .option("--watch", "reload plugins and the configuration in place when their files change")
+    .action(
+      async (
+        path: string,
+        flags: { verbose?: boolean; logFormat: "text" | "json"; watch?: boolean },
+      ) => {
+        const { runConfig } = await import("./run.ts");
+        await runConfig(path, flags);
+      },
+    );
 
   program
     .command("validate")

@@ -2,6 +2,8 @@
  * `scalar run`: runs until SIGINT/SIGTERM, then stops gracefully and exits
  * 0; exits 3 once every bot has given up reconnecting, so a supervisor
  * restarts it. Log entries go to stdout, warnings and errors to stderr.
+ * With `--watch`, a change to the configuration or a plugin's files is
+ * reloaded in place (watch.ts).
  */
 import { describeCause } from "../client/errors.ts";
 import { errorFrames, jsonLine, type LogFormat, lineSink } from "../config/log.ts";
@@ -9,10 +11,13 @@ import { formatProblem } from "../config/problems.ts";
 import { PluginSetupError } from "../config/setup-problems.ts";
 import { EXIT, prepare } from "./exit.ts";
 import { Runner } from "./runner.ts";
+import type { FileWatch } from "./watch.ts";
 
 export interface RunFlags {
   verbose?: boolean;
   logFormat?: LogFormat["format"];
+  /** Reload plugins and the configuration in place when their files change. */
+  watch?: boolean;
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -23,7 +28,9 @@ export async function runConfig(path: string, flags: RunFlags = {}): Promise<voi
   const format = { format: flags.logFormat ?? "text", verbose: flags.verbose ?? false } as const;
   const sink = lineSink(out, { ...format, err });
   let runner: Runner | undefined;
+  let watching: FileWatch | undefined;
   const end = (code: number) => {
+    watching?.close();
     runner?.stop().then(
       () => process.exit(code),
       () => process.exit(code),
@@ -58,6 +65,10 @@ export async function runConfig(path: string, flags: RunFlags = {}): Promise<voi
     }
     report(format, `${path}: cannot start: ${describeCause(error)}`, error);
     process.exit(EXIT.failed);
+  }
+  if (flags.watch) {
+    const { watchRunner } = await import("./watch.ts");
+    watching = watchRunner(runner);
   }
   const onSignal = (signal: string) => {
     if (ending) return;

@@ -3,8 +3,10 @@
  * its own identity, connection, state and plugins, in one process.
  */
 import type { Bot } from "../bot/bot.ts";
+import type { ReloadReport } from "../bot/reload.ts";
 import { BotSet, type BotSetOptions, type PreparedBot, prepareBots } from "../config/bots.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { reloadConfigFile, reloadFiles, watchedFiles } from "../config/reload.ts";
 import type { Config } from "../config/schema.ts";
 import type { HttpListener, Metrics } from "../http/index.ts";
 import type { RunningServer, Logger as ServerLogger, ServerOptions } from "../server/index.ts";
@@ -137,6 +139,21 @@ export class Runner {
   /** See `BotSet.restart`. */
   restart(bot: Bot, whileStopped?: () => unknown): Promise<Bot> {
     return this.bots.restart(bot, whileStopped);
+  }
+
+  /** The configuration file and every plugin module's own files (what `--watch` follows). */
+  watchedFiles(): string[] {
+    return watchedFiles(this.bots);
+  }
+
+  /** Plugins whose module files changed, reloaded in place (see config/reload.ts). */
+  reloadFiles(changed: readonly string[]): Promise<ReloadReport> {
+    return reloadFiles(this.bots, changed);
+  }
+
+  /** The configuration file read again and applied in place (see config/reload.ts). */
+  reloadConfig(): Promise<ReloadReport> {
+    return reloadConfigFile(this.bots);
   }
 
   /** Stops every bot (in-flight handlers finish, cursors persisted), then the embedded server. */
