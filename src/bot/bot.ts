@@ -142,6 +142,7 @@ export class Bot extends OwnPluginView implements BotApi {
       (error, topics) => this.checkpointFailed(error, topics),
       this.state.durable,
       this.state.atomically,
+      options.checkpointInterval,
     );
     this.client = new Client({
       ...clientOptions(options),

@@ -32,6 +32,11 @@ export interface BotOptions {
   slowHandlerAfter?: number;
   /** How long `stop` waits for running handlers before it abandons them (ms, default 10 s). */
   stopTimeout?: number;
+  /**
+   * Least time between two checkpoints, when cursors are saved (ms, default
+   * 100): a crash hands on again at most what was handled in that time.
+   */
+  checkpointInterval?: number;
   clock?: Clock;
   random?: () => number;
   log?: Log;
