@@ -29,15 +29,15 @@ export interface FrameLink {
 }
 
 /**
- * Connects and speaks the bare minimum: pings are answered, events
- * dropped, every other frame goes to `onReply`. Bun's write does not
+ * Connects and speaks the bare minimum: pings are answered, events go to
+ * `onEvent` (or are dropped), every other frame goes to `onReply`. Bun's write does not
  * buffer, so what the kernel did not take is kept and written on drain.
  */
 export async function connectFrames(
   host: string,
   port: number,
   onReply: (frame: ServerFrame) => void,
-  options: { noDelay?: boolean } = {},
+  options: { noDelay?: boolean; onEvent?: (frame: ServerFrame & { type: "event" }) => void } = {},
 ): Promise<FrameLink> {
   const decoder = new FrameDecoder();
   let unsent: Uint8Array | undefined;
@@ -61,7 +61,10 @@ export async function connectFrames(
       data(_socket, chunk) {
         decoder.push(chunk, (payload) => {
           const frame = decodeServerFrame(payload);
-          if (frame.type === "event") return;
+          if (frame.type === "event") {
+            options.onEvent?.(frame);
+            return;
+          }
           if (frame.type === "ping") {
             write(encodeMessageFrame({ type: "pong", at: frame.at }));
             return;

@@ -1,0 +1,339 @@
+/**
+ * The latency regression benchmark: the command round trip (`!echo TOKEN`
+ * answered with TOKEN in the channel), a bot's start-up and its idle memory,
+ * for a scalarbot bot (`scalar run`, the echo plugin) and for the floor (a
+ * bare client answering the same command, bench/lib/floor-bot.ts), on a
+ * fresh server each run, rows taking turns so a noisy machine falls on both:
+ *
+ *   bun bench/latency.ts                          # 3 rounds, 2,000 commands quiet and under chatter
+ *   bun bench/latency.ts --rounds 5 --count 5000 --chatter 0
+ *   bun bench/latency.ts --rows scalarbot --config my.yaml   # a bot of your own ("!echo" must answer)
+ *
+ * As in the shared bot yardstick (../shared/anchors/bots): server and bot
+ * share CPU 0, this process (the user, the chatter) runs on CPU 1, when
+ * `taskset` exists. Idle RSS is VmRSS, the median of 5 samples in the 5th
+ * second after the bot joined.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { encodeMessageFrame, type ServerFrame } from "../src/protocol/index.ts";
+import { connectFrames, type FrameLink } from "./lib/raw-client.ts";
+
+const ROWS = ["floor", "scalarbot"] as const;
+type Row = (typeof ROWS)[number];
+const TOPIC = "#bench";
+const root = resolve(import.meta.dir, "..");
+const bun = process.execPath;
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    count: { type: "string", default: "2000" },
+    warmup: { type: "string", default: "100" },
+    chatter: { type: "string", default: "200" },
+    rows: { type: "string", default: ROWS.join(",") },
+    config: { type: "string" },
+    "idle-seconds": { type: "string", default: "5" },
+  },
+});
+const rounds = Number(values.rounds);
+const count = Number(values.count);
+const warmup = Number(values.warmup);
+const chatterRate = Number(values.chatter);
+const idleSeconds = Number(values["idle-seconds"]);
+const rows = values.rows.split(",") as Row[];
+for (const row of rows) {
+  if (!ROWS.includes(row))
+    throw new Error(`--rows: expected some of ${ROWS.join(",")}, got ${row}`);
+}
+
+const hasTaskset = spawnSync("taskset", ["-V"]).status === 0;
+if (hasTaskset) spawnSync("taskset", ["-a", "-cp", "1", String(process.pid)]);
+const pinned = (argv: string[]) => (hasTaskset ? ["taskset", "-c", "0", ...argv] : argv);
+
+interface Phase {
+  p50: number;
+  p99: number;
+  max: number;
+  unanswered: number;
+}
+interface RunResult {
+  quiet: Phase;
+  chatter?: Phase;
+  startupMs: number;
+  rssMb?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
+/** A child process whose stdout lines can be awaited. */
+function start(argv: string[], cwd: string) {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const waiters: { match: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const feed = (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const w of [...waiters]) {
+      const m = out.match(w.match);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout.on("data", feed);
+  child.stderr.on("data", feed);
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return {
+    child,
+    exited,
+    output: () => out,
+    wait: (match: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const m = out.match(match);
+        if (m) return resolve(m);
+        waiters.push({ match, resolve });
+        exited.then((code) => reject(new Error(`${argv.join(" ")} exited (${code}):\n${out}`)));
+      }),
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
+}
+
+/** A user on a bare link: requests in order, events to whoever listens. */
+async function user(port: number, id: string) {
+  const replies: ((frame: ServerFrame) => void)[] = [];
+  let onEvent: (frame: ServerFrame & { type: "event" }) => void = () => {};
+  const link: FrameLink = await connectFrames("127.0.0.1", port, (f) => replies.shift()?.(f), {
+    noDelay: true,
+    onEvent: (frame) => onEvent(frame),
+  });
+  const request = (message: { type: string } & Record<string, unknown>) =>
+    new Promise<ServerFrame>((r) => {
+      replies.push(r);
+      link.write(encodeMessageFrame(message));
+    });
+  const welcome = await request({ type: "identify", id });
+  if (welcome.type !== "welcome") throw new Error(`identify ${id}: ${JSON.stringify(welcome)}`);
+  const subscribed = await request({ type: "subscribe", topic: TOPIC });
+  if (subscribed.type !== "subscribed") throw new Error(`subscribe: ${JSON.stringify(subscribed)}`);
+  return {
+    link,
+    /** `message` replies (`sent`) are not awaited: they are counted as gone. */
+    send: (body: string) => {
+      replies.push(() => {});
+      link.write(encodeMessageFrame({ type: "message", to: TOPIC, body }));
+    },
+    listen: (f: (frame: ServerFrame & { type: "event" }) => void) => {
+      onEvent = f;
+    },
+  };
+}
+
+type User = Awaited<ReturnType<typeof user>>;
+
+async function roundTrips(alice: User, botId: string, tag: string, n: number): Promise<number[]> {
+  const nonce = Math.random().toString(36).slice(2, 8);
+  const times: number[] = [];
+  let unanswered = 0;
+  for (let i = 0; i < n; i++) {
+    const token = `${tag}${i}q${nonce}`;
+    const answered = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      alice.listen((event) => {
+        if (event.from === botId && event.body === token) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+    });
+    const sentAt = performance.now();
+    alice.send(`!echo ${token}`);
+    if (await answered) times.push(performance.now() - sentAt);
+    else if (++unanswered >= 10) throw new Error(`${tag}: 10 commands in a row unanswered`);
+  }
+  return times;
+}
+
+function phase(times: number[], n: number): Phase {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    unanswered: n - times.length,
+  };
+}
+
+/** A member publishing 100-byte non-commands at `rate` a second from a 2 ms timer. */
+function chatter(carol: User, rate: number): () => void {
+  const began = performance.now();
+  let sent = 0;
+  const body = "chatter ".padEnd(100, "x");
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - began) / 1000) * rate);
+    for (; sent < due; sent++) carol.send(body);
+  }, 2);
+  return () => clearInterval(timer);
+}
+
+function botConfig(dir: string, port: number): { file: string; id: string } {
+  if (values.config !== undefined) {
+    const text = readFileSync(values.config, "utf8").replace(/port:\s*\d+/, `port: ${port}`);
+    const id = text.match(/id:\s*"?([^\s"]+)/)?.[1] ?? "echobot@localhost";
+    const file = join(dir, "bot.yaml");
+    writeFileSync(file, text);
+    return { file, id: id.includes("@") ? id : `${id}@localhost` };
+  }
+  const file = join(dir, "bot.yaml");
+  writeFileSync(
+    file,
+    [
+      `server: { host: 127.0.0.1, port: ${port} }`,
+      "bots:",
+      "  - id: echobot@localhost",
+      `    topics: ["${TOPIC}"]`,
+      `    state: ${join(dir, "state")}`,
+      "    plugins:",
+      "      - use: echo",
+      "        with: { direct: false }",
+      "",
+    ].join("\n"),
+  );
+  return { file, id: "echobot@localhost" };
+}
+
+async function runOnce(row: Row): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), "scalar-latency-"));
+  const server = start(
+    pinned([
+      bun,
+      "src/cli.ts",
+      "server",
+      "--port",
+      "0",
+      "--rate",
+      "100000000",
+      "--burst",
+      "100000000",
+    ]),
+    root,
+  );
+  try {
+    const port = Number((await server.wait(/listening on [^:\s]+:(\d+)/))[1]);
+    const alice = await user(port, "alice@localhost");
+    const bot =
+      row === "floor"
+        ? {
+            argv: [bun, "bench/lib/floor-bot.ts", "127.0.0.1", String(port), TOPIC],
+            id: "floorbot@localhost",
+          }
+        : (() => {
+            const { file, id } = botConfig(dir, port);
+            return { argv: [bun, "src/cli.ts", "run", file], id };
+          })();
+    const joined = new Promise<void>((resolve) =>
+      alice.listen((e) => {
+        if (e.kind === "join" && e.from === bot.id) resolve();
+      }),
+    );
+    const spawnedAt = performance.now();
+    const proc = start(pinned(bot.argv), root);
+    await Promise.race([joined, proc.exited.then(() => Promise.reject(new Error(proc.output())))]);
+    const startupMs = performance.now() - spawnedAt;
+    try {
+      let rss: number | undefined;
+      if (row === "scalarbot" && idleSeconds > 0) {
+        await Bun.sleep((idleSeconds - 1) * 1000); // the yardstick's "5th second after the join"
+        const samples: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          samples.push(rssMb(proc.child.pid!));
+          await Bun.sleep(200);
+        }
+        rss = median(samples);
+      }
+      await roundTrips(alice, bot.id, "w", warmup);
+      const quiet = phase(await roundTrips(alice, bot.id, "rq", count), count);
+      let loud: Phase | undefined;
+      if (chatterRate > 0) {
+        const carol = await user(port, "carol@localhost");
+        const stop = chatter(carol, chatterRate);
+        await roundTrips(alice, bot.id, "w", warmup);
+        loud = phase(await roundTrips(alice, bot.id, "rc", count), count);
+        stop();
+        carol.link.end();
+      }
+      alice.link.end();
+      return {
+        quiet,
+        ...(loud ? { chatter: loud } : {}),
+        startupMs,
+        ...(rss ? { rssMb: rss } : {}),
+      };
+    } finally {
+      await proc.stop();
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ms = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
+const results = new Map<Row, RunResult[]>(rows.map((r) => [r, []]));
+console.log(
+  `latency: ${rounds} rounds × ${rows.join(", ")}; ${count} commands, ${warmup} warm-up, chatter ${chatterRate}/s; taskset ${hasTaskset ? "on" : "off"}`,
+);
+for (let round = 1; round <= rounds; round++) {
+  for (const row of rows) {
+    const r = await runOnce(row);
+    results.get(row)!.push(r);
+    const loud = r.chatter
+      ? ` | chatter p50 ${ms(r.chatter.p50)} p99 ${ms(r.chatter.p99)} max ${ms(r.chatter.max)}`
+      : "";
+    console.log(
+      `round ${round} ${row.padEnd(9)} quiet p50 ${ms(r.quiet.p50)} p99 ${ms(r.quiet.p99)} max ${ms(r.quiet.max)} ms${loud}` +
+        ` | start-up ${r.startupMs.toFixed(0)} ms${r.rssMb ? ` | idle RSS ${r.rssMb.toFixed(1)} MB` : ""}` +
+        (r.quiet.unanswered + (r.chatter?.unanswered ?? 0) > 0
+          ? ` | unanswered ${r.quiet.unanswered + (r.chatter?.unanswered ?? 0)}`
+          : ""),
+    );
+  }
+}
+
+console.log(`\nmedians of ${rounds} (ms; RSS MB)`);
+console.log(
+  "| | p50 | p99 | max | chatter p50 | chatter p99 | chatter max | start-up | idle RSS |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const [row, rs] of results) {
+  const m = (f: (r: RunResult) => number | undefined) => {
+    const xs = rs.map(f).filter((x): x is number => x !== undefined);
+    return xs.length === 0 ? undefined : median(xs);
+  };
+  console.log(
+    `| ${row} | ${ms(m((r) => r.quiet.p50))} | ${ms(m((r) => r.quiet.p99))} | ${ms(m((r) => r.quiet.max))} | ` +
+      `${ms(m((r) => r.chatter?.p50))} | ${ms(m((r) => r.chatter?.p99))} | ${ms(m((r) => r.chatter?.max))} | ` +
+      `${m((r) => r.startupMs)?.toFixed(0)} | ${m((r) => r.rssMb)?.toFixed(1) ?? "–"} |`,
+  );
+}
+process.exit(0);
