@@ -99,3 +99,98 @@ test("a plugin replaced while messages flow: each handled once, old timers gone,
   await h.clock.advance(60_000);
   expect(ticks).toEqual(["v1", "v2", "v2"]);
 });
+
+test("the replaced plugin keeps its place among the others; its hooks, routes and questions go", async () => {
+  const order: string[] = [];
+  const hooks: string[] = [];
+  const asked: string[] = [];
+  const step = (name: string): Plugin => ({
+    name,
+    setup(bot) {
+      bot.on("message", (ctx) => {
+        if (!ctx.body.startsWith("!")) order.push(name);
+      });
+    },
+  });
+  const middle = (version: string): Plugin => ({
+    name: "middle",
+    setup(bot) {
+      bot.on("message", (ctx) => {
+        if (!ctx.body.startsWith("!")) order.push(`middle ${version}`);
+      });
+      bot.command("quiz", async (ctx) => {
+        try {
+          const answer = await ctx.ask("your answer?");
+          asked.push(answer === undefined ? "no answer" : answer.body);
+        } catch (error) {
+          asked.push((error as { code?: string }).code ?? String(error));
+        }
+      });
+      bot.http.get(`/${version}`, () => new Response(version));
+      bot.onStart(() => hooks.push(`start ${version}`));
+      bot.onStop(() => hooks.push(`stop ${version}`));
+      bot.onCheckpoint(() => hooks.push(`checkpoint ${version}`));
+    },
+  });
+  await using h = await createHarness({
+    bots: [
+      { id: "trio", topics: ["#general"], plugins: [step("first"), middle("v1"), step("last")] },
+    ],
+  });
+  const bot = h.bot("trio");
+  const alice = await h.user("alice");
+  await alice.join("#general");
+  expect((await h.request(bot, "GET", "/v1")).status).toBe(200);
+  await alice.say("#general", "!quiz");
+  await alice.expectMessage({ from: "trio", body: "your answer?" });
+  hooks.length = 0;
+
+  const replaced = await bot.changePlugins((edit) =>
+    edit.replace(bot.plugin("middle")!, spec(middle("v2")), spec(middle("v1"))),
+  );
+  expect(replaced.error).toBeUndefined();
+  // The open question of the old version ended with it; the new version's start hook ran.
+  await h.settle();
+  expect(asked).toEqual(["ask_cancelled"]);
+  expect(hooks.filter((x) => !x.startsWith("checkpoint"))).toEqual(["stop v1", "start v2"]);
+  expect((await h.request(bot, "GET", "/v1")).status).toBe(404);
+  expect(await (await h.request(bot, "GET", "/v2")).text()).toBe("v2");
+
+  await alice.say("#general", "hello");
+  await h.settle();
+  expect(order).toEqual(["first", "middle v2", "last"]);
+  // Only the new version's checkpoint hook runs from now on.
+  expect(hooks.filter((x) => x.startsWith("checkpoint"))).not.toContain("checkpoint v1");
+  expect(hooks).toContain("checkpoint v2");
+});
+
+test("a new version whose setup throws: the old one is set up again, its command once", async () => {
+  const versions: string[] = [];
+  const version = (v: string, fails = false): Plugin => ({
+    name: "ver",
+    setup(bot) {
+      bot.command("ver", (ctx) => ctx.reply(v));
+      versions.push(v);
+      if (fails) throw new Error("broken");
+    },
+  });
+  await using h = await createHarness({
+    bots: [{ id: "verbot", topics: ["#general"], plugins: [version("v1")] }],
+  });
+  const bot = h.bot("verbot");
+  const alice = await h.user("alice");
+  await alice.join("#general");
+  const replaced = await bot.changePlugins((edit) =>
+    edit.replace(bot.plugin("ver")!, spec(version("v2", true)), spec(version("v1"))),
+  );
+  expect((replaced.error as Error).message).toBe("broken");
+  expect(versions).toEqual(["v1", "v2", "v1"]);
+  expect(bot.commands.list().map((c) => c.name)).toEqual(["help", "ver"]);
+  await alice.say("#general", "!ver");
+  await alice.expectMessage({ from: "verbot", body: "v1" });
+  await alice.expectNoMessage({ from: "verbot", body: "v2" });
+  await bot.stop();
+  await expect(bot.changePlugins(async () => {})).rejects.toThrow(
+    "cannot change plugins, the bot is stopping",
+  );
+});
