@@ -2,7 +2,7 @@ import { type NameKind, type Ref, ScalarError } from "../protocol/index.ts";
 import { ChannelDirectory } from "./channel-directory.ts";
 import type { Connection } from "./connection.ts";
 import { newEpoch } from "./history/epoch.ts";
-import type { HistoryStore } from "./history/store.ts";
+import type { WatchedHistoryStore } from "./history/watched.ts";
 import { KnownIds } from "./known-ids.ts";
 import type { Logger } from "./log.ts";
 import { Topic } from "./topic.ts";
@@ -45,8 +45,6 @@ export class Hub {
   readonly topics = new Map<string, Topic>();
   /** The channels `topics` lists, kept sorted (channel-directory.ts). */
   readonly channels = new ChannelDirectory();
-  /** False for a store that does not report its channels: publishing tells the directory. */
-  private readonly watched: boolean;
   /** Events published since start: the server's measure of load. */
   published = 0;
   private readonly batching: boolean;
@@ -62,7 +60,8 @@ export class Hub {
   };
 
   constructor(
-    private readonly store: HistoryStore,
+    /** A store that reports its channels (history/watched.ts wraps one that does not). */
+    private readonly store: WatchedHistoryStore,
     options: HubOptions,
   ) {
     this.now = options.now;
@@ -70,8 +69,7 @@ export class Hub {
     this.batching = store.commit !== undefined;
     this.known = new KnownIds(undefined, options.registered);
     for (const name of store.channelsWithMessages()) this.channels.messages(name, true);
-    this.watched = store.watchChannels !== undefined;
-    store.watchChannels?.(this.channels.messages);
+    store.watchChannels(this.channels.messages);
   }
 
   /**
@@ -134,9 +132,6 @@ export class Hub {
       this.storeFailed(error, topic.name, 1);
       if (sender !== undefined) throw notStored(topic.name);
       return;
-    }
-    if (!this.watched && event.kind === "message" && topic.kind === "channel") {
-      if (this.store.keeps(topic.name)) this.channels.messages(topic.name, true);
     }
     if (this.batching) {
       this.staged.push({

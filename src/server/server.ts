@@ -8,7 +8,8 @@ import type { ServerContext } from "./context.ts";
 import { Flusher } from "./flusher.ts";
 import { MemoryHistoryStore } from "./history/memory.ts";
 import { SqliteHistoryStore } from "./history/sqlite.ts";
-import { type HistoryStore, NoHistoryStore } from "./history/store.ts";
+import { NoHistoryStore } from "./history/store.ts";
+import { type WatchedHistoryStore, withChannelWatch } from "./history/watched.ts";
 import { Hub } from "./hub.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { startupWarnings } from "./warnings.ts";
@@ -31,9 +32,9 @@ export interface RunningServer {
 /** How long `stop()` waits for connections to take their `shutdown` error. */
 const STOP_GRACE_MS = 2000;
 
-function openStore(options: ResolvedOptions): HistoryStore {
+function openStore(options: ResolvedOptions): WatchedHistoryStore {
   const { history, retention } = options;
-  if (typeof history !== "string") return history;
+  if (typeof history !== "string") return withChannelWatch(history);
   if (history === "memory") return new MemoryHistoryStore(retention);
   if (history === "none") return new NoHistoryStore();
   if (history.startsWith("sqlite:") && history.length > "sqlite:".length) {
@@ -44,7 +45,7 @@ function openStore(options: ResolvedOptions): HistoryStore {
 
 class ScalarServer implements ServerContext {
   readonly options: ResolvedOptions;
-  readonly store: HistoryStore;
+  readonly store: WatchedHistoryStore;
   readonly hub: Hub;
   readonly log;
   stopping = false;

@@ -77,6 +77,35 @@ describe("topics from the channel directory", () => {
     expect(names(await root.request({ type: "topics" }))).toEqual(["#custom@example.com"]);
   });
 
+  test("a store that does not report its channels: one whose last message goes leaves the list", async () => {
+    const inner = new MemoryHistoryStore({ messages: { totalEvents: 2 } });
+    const store: HistoryStore = {
+      keeps: () => inner.keeps(),
+      append: (...args) => inner.append(...args),
+      select: (...args) => inner.select(...args),
+      latest: (t) => inner.latest(t),
+      channelsWithMessages: () => inner.channelsWithMessages(),
+      close: () => inner.close(),
+    };
+    const s = await pool.start({
+      admins: ["root"],
+      history: store,
+      rate: 1e6,
+      burst: 1e6,
+      requestRate: 1e6,
+      requestBurst: 1e6,
+    });
+    const root = await pool.client(s, "root");
+    // 1,100 ever-new channels; the store keeps the last two. The list is
+    // checked against the store after 1,024 appends.
+    for (let i = 0; i < 1100; i++) root.send({ type: "message", to: `#n${i}`, body: "x" });
+    for (let i = 0; i < 1100; i++) expect(await root.nextReply()).toMatchObject({ type: "sent" });
+    const list = await root.request({ type: "topics", limit: 1000 });
+    expect(list.total).toBe(2 + (1100 - 1024));
+    expect((await root.request({ type: "topics", filter: "#n0@" })).total).toBe(0);
+    expect((await root.request({ type: "topics", filter: "#n1099@" })).total).toBe(1);
+  });
+
   test("a page costs requests by its size: ten for 1000 names, one for 100", async () => {
     const s = await pool.start({ now: () => 7_000_000 });
     const c = await pool.client(s, "lister");

@@ -75,8 +75,10 @@ export interface HistoryStore {
   /**
    * Tells `listener` whenever a channel gets its first retained `message`
    * event or loses its last, so the server's `topics` list follows without
-   * scanning. A store without it: the server reads `channelsWithMessages`
-   * once and adds the channels messages are published to.
+   * scanning. A store without it is wrapped (watched.ts): its channels are
+   * listed as messages are appended to them, and `channelsWithMessages` is
+   * read again every max(1024, channels it kept) appends and once a minute to find
+   * those it let go of.
    */
   watchChannels?(listener: (channel: string, hasMessages: boolean) => void): void;
   /**
