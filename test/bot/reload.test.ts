@@ -194,3 +194,45 @@ test("a new version whose setup throws: the old one is set up again, its command
     "cannot change plugins, the bot is stopping",
   );
 });
+
+test("a conversation in progress and a reminder go on with the new version", async () => {
+  const form = (version: string): Plugin => ({
+    name: "form",
+    setup(bot) {
+      bot.conversation("order", {
+        steps: [
+          { key: "size", ask: "Size?" },
+          { key: "topping", ask: `Topping? (${version})` },
+        ],
+        done: (ctx, a) => ctx.reply(`${version}: a ${a.size} pizza with ${a.topping}`),
+      });
+      bot.command("remind", (ctx) => {
+        bot.at("10m", "ping", { topic: ctx.topic });
+      });
+      bot.on("reminder", (ctx) =>
+        bot.send((ctx.payload as { topic: string }).topic, `${version}: ${ctx.key}`),
+      );
+    },
+  });
+  await using h = await createHarness({
+    bots: [{ id: "pizza", topics: ["#general"], plugins: [form("v1")] }],
+  });
+  const bot = h.bot("pizza");
+  const alice = await h.user("alice");
+  await alice.join("#general");
+  await alice.say("#general", "!order");
+  await alice.expectMessage({ from: "pizza", body: "Size?" });
+  await alice.say("#general", "large");
+  await alice.expectMessage({ from: "pizza", body: "Topping? (v1)" });
+  await alice.say("#general", "!remind");
+  await h.settle();
+
+  await bot.changePlugins((edit) =>
+    edit.replace(bot.plugin("form")!, spec(form("v2")), spec(form("v1"))),
+  );
+  await alice.say("#general", "olives");
+  await alice.expectMessage({ from: "pizza", body: "v2: a large pizza with olives" });
+  await h.clock.advance(10 * 60_000);
+  await alice.expectMessage({ from: "pizza", body: "v2: ping" });
+  await alice.expectNoMessage({ from: "pizza", body: /^v1: ping/ });
+});
