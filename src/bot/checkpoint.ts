@@ -34,7 +34,7 @@ export const DEFAULT_CHECKPOINT_INTERVAL = 100;
  * tied to events (`CheckpointState`) is written in the cursors' transaction.
  */
 export class Checkpoints {
-  private readonly hooks: (() => unknown)[] = [];
+  private hooks: (() => unknown)[] = [];
   /** Cursors of handled events not yet saved, by topic. */
   private readonly unsaved = new Map<string, Cursor>();
   private running: Promise<void> = Promise.resolve();
@@ -62,10 +62,12 @@ export class Checkpoints {
     this.hooks.push(hook);
   }
 
-  /** Takes a hook off again (its plugin was replaced). */
+  /**
+   * Takes a hook off again (its plugin was replaced). The list is replaced,
+   * not changed in place: a checkpoint running the hooks runs each of them.
+   */
   removeHook(hook: () => unknown): void {
-    const at = this.hooks.indexOf(hook);
-    if (at >= 0) this.hooks.splice(at, 1);
+    this.hooks = this.hooks.filter((h) => h !== hook);
   }
 
   /** True while some handled event's cursor (or state written for one) is not saved yet. */

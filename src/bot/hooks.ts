@@ -8,8 +8,9 @@ import { type Clock, within } from "../client/clock.ts";
 import { RuntimeError } from "../client/errors.ts";
 
 export class BotHooks {
-  private readonly startHooks: (() => unknown)[] = [];
-  private readonly stopHooks: (() => unknown)[] = [];
+  // Replaced, never changed in place, so a loop over them is not cut short by a removal.
+  private startHooks: (() => unknown)[] = [];
+  private stopHooks: (() => unknown)[] = [];
   private started = false;
 
   constructor(
@@ -22,15 +23,19 @@ export class BotHooks {
 
   /** Adds a start hook; returns a function that takes it off. */
   onStart(fn: () => unknown): () => void {
-    this.startHooks.push(fn);
+    this.startHooks = [...this.startHooks, fn];
     if (this.started) void this.run(fn, "a start hook");
-    return () => without(this.startHooks, fn);
+    return () => {
+      this.startHooks = this.startHooks.filter((h) => h !== fn);
+    };
   }
 
   /** Adds a stop hook; returns a function that takes it off. */
   onStop(fn: () => unknown): () => void {
-    this.stopHooks.push(fn);
-    return () => without(this.stopHooks, fn);
+    this.stopHooks = [...this.stopHooks, fn];
+    return () => {
+      this.stopHooks = this.stopHooks.filter((h) => h !== fn);
+    };
   }
 
   /** The bot connected: start hooks run, once. */
@@ -59,9 +64,4 @@ export class BotHooks {
       this.report(new RuntimeError(`${this.id()}: ${what} failed`, error));
     }
   }
-}
-
-export function without<T>(list: T[], item: T): void {
-  const at = list.indexOf(item);
-  if (at >= 0) list.splice(at, 1);
 }
