@@ -26,14 +26,14 @@
  *
  * Prints one JSON line per scenario.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Subprocess } from "bun";
 import { encodeMessageFrame, type ServerFrame } from "../src/protocol/index.ts";
 import { makeTokenHash } from "../src/server/auth.ts";
 import { connectProbe } from "./lib/probe-client.ts";
+import { type SpawnedServer, spawnServer } from "./lib/spawned-server.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -48,50 +48,9 @@ const { values: args } = parseArgs({
 });
 const BIG = "z".repeat(15_000);
 
-interface Server {
-  port: number;
-  peakRss(): number;
-  stop(): Promise<void>;
-}
-
-/** Starts `scalar server` and samples its RSS until stopped. */
-async function startServer(extra: string[] = []): Promise<Server> {
-  const proc: Subprocess<"ignore", "pipe", "ignore"> = Bun.spawn(
-    [process.execPath, "src/cli.ts", "server", "--port", "0", "--domain", "localhost", ...extra],
-    { cwd: args["server-cwd"], stdout: "pipe", stderr: "ignore" },
-  );
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the server exited before listening");
-    text += new TextDecoder().decode(value);
-  }
-  const port = Number(/listening on [^:]+:(\d+)/.exec(text)![1]);
-  let peak = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-      const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-      peak = Math.max(peak, hwm);
-    } catch {
-      // Exited: keep the last peak.
-    }
-  };
-  const timer = setInterval(sample, 100);
-  return {
-    port,
-    peakRss: () => {
-      sample();
-      return peak;
-    },
-    async stop() {
-      clearInterval(timer);
-      sample();
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
+/** Starts `scalar server` from the checkout under test and samples its RSS until stopped. */
+function startServer(extra: string[] = []): Promise<SpawnedServer> {
+  return spawnServer(args["server-cwd"], extra);
 }
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
