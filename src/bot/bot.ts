@@ -257,8 +257,16 @@ export class Bot extends OwnPluginView implements BotApi {
         new RuntimeError(`${this.id}: cannot change plugins, the bot is stopping`),
       );
     }
+    const limit = this.options.stopTimeout ?? 10_000;
     return this.pause.run(
-      () => this.dispatcher.drained(),
+      // Bounded like a stop: a hung handler must not hold every topic paused.
+      async () => {
+        if (await within(this.runtimeClock, limit, () => this.dispatcher.drained())) return;
+        const running = describeAbandoned(this.dispatcher.inFlight());
+        throw new RuntimeError(
+          `${this.id}: plugins not changed: still waiting after ${describeDuration(limit)} for ${running}`,
+        );
+      },
       () => change(new PluginEditor(editableOf(this, this.internals, this.hostBot))),
       {
         item: (topic, item, tracked) => this.onItem(topic, item, tracked),
