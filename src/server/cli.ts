@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import { isValidDomain, parseId } from "../protocol/index.ts";
 import { loadTokens } from "./auth.ts";
-import { singleCoreEnvironment } from "./engine.ts";
+import { relaunchForSingleCore } from "./engine.ts";
 import { registerHashTokenCommand } from "./hash-token-command.ts";
 import { DEFAULT_RETENTION as KEPT } from "./history/limits.ts";
 import { jsonLogger } from "./log.ts";
@@ -92,23 +92,6 @@ function tokensArg(value: string): string {
     throw new InvalidArgumentError(`cannot use the tokens file: ${(error as Error).message}`);
   }
   return value;
-}
-
-/**
- * On a single core, restarts this process (same PID, same arguments) with
- * the JavaScriptCore settings of engine.ts; returns only when there is
- * nothing to change.
- */
-function relaunchForSingleCore(): void {
-  const env = singleCoreEnvironment(process.env, availableParallelism());
-  if (env === undefined || process.execve === undefined) return;
-  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  try {
-    process.execve(process.execPath, argv, env);
-  } catch (error) {
-    // Still this process, unchanged: serve with the defaults.
-    process.stderr.write(`engine settings not applied: ${(error as Error).message}\n`);
-  }
 }
 
 /** What `scalar server --help` says of the server's memory under the default limits. */
@@ -202,7 +185,7 @@ export function registerServerCommand(program: Command): void {
     .option("--no-engine-tuning", "keep JavaScriptCore's defaults on a single core")
     .addHelpText("after", memoryHelp())
     .action(async (flags: ServerFlags) => {
-      if (flags.engineTuning) relaunchForSingleCore();
+      if (flags.engineTuning) relaunchForSingleCore(availableParallelism());
       const options: ServerOptions = {
         host: flags.host,
         port: flags.port,

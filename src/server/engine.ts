@@ -1,16 +1,19 @@
 /**
- * JavaScriptCore settings for a server that has a single core.
+ * JavaScriptCore settings for a process that has a single core: the server
+ * (`scalar server`) and the bots (`scalar run`).
  *
  * JSC marks the heap (concurrent GC) and compiles its top JIT tier (FTL) on
  * background threads. With several cores they run beside the event loop;
  * with one they take turns with it, and each turn they take holds up the
- * events being written at that moment. On one core the server therefore
- * collects in its own pauses and stops at the DFG tier: its time goes to
- * socket writes, not JS, so throughput stays the same while the latency tail
- * shrinks (figures in docs/benchmarks.md).
+ * events being handled or written at that moment. On one core the process
+ * therefore collects in its own pauses and stops at the DFG tier: a
+ * server's time goes to socket writes and a bot's handlers are short, so
+ * throughput stays the same while the latency tail shrinks (a bot's
+ * command round trip, p99: 1.75–2.08 ms → 1.10–1.24 ms with both settings;
+ * figures in docs/benchmarks.md).
  *
  * JSC reads these options once, from the environment, when the process
- * starts: the server applies them by re-executing itself, same PID, before
+ * starts: the process applies them by re-executing itself, same PID, before
  * it opens anything.
  */
 export const SINGLE_CORE_ENGINE = {
@@ -31,4 +34,21 @@ export function singleCoreEnvironment(env: Environment, cores: number): Environm
     if (env[name] !== undefined) return undefined;
   }
   return { ...env, ...SINGLE_CORE_ENGINE };
+}
+
+/**
+ * On a single core, restarts this process (same PID, same arguments) with
+ * the settings above; returns only when there is nothing to change, or
+ * when the restart failed (then it goes on with the defaults, and says so).
+ */
+export function relaunchForSingleCore(cores: number): void {
+  const env = singleCoreEnvironment(process.env, cores);
+  if (env === undefined || process.execve === undefined) return;
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  try {
+    process.execve(process.execPath, argv, env);
+  } catch (error) {
+    // Still this process, unchanged: go on with the defaults.
+    process.stderr.write(`engine settings not applied: ${(error as Error).message}\n`);
+  }
 }

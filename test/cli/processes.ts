@@ -74,9 +74,10 @@ function lineReader(stream: ReadableStream<Uint8Array>, name: string) {
 export function spawnCli(
   args: string[],
   env: Record<string, string> = {},
-  options: { cwd?: string } = {},
+  /** `prefix`: a command that runs the CLI (`taskset -c 0`). */
+  options: { cwd?: string; prefix?: readonly string[] } = {},
 ): Spawned {
-  const proc = Bun.spawn([process.execPath, CLI, ...args], {
+  const proc = Bun.spawn([...(options.prefix ?? []), process.execPath, CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     stdin: "ignore",
     stdout: "pipe",
