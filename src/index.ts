@@ -11,4 +11,6 @@ export * from "./bot/index.ts";
 export { Runner, type RunnerOptions } from "./cli/runner.ts";
 export type { Status } from "./client/status.ts";
 export { type LoadedConfig, loadConfig } from "./config/load.ts";
+// The bot layer runs its help without zod; the schema is the plugins layer's.
+export { helpOptions } from "./plugins/help-options.ts";
 export { type RunningServer, type ServerOptions, startServer } from "./server/index.ts";

@@ -27,7 +27,7 @@ import { AskCancelledError } from "./conversations/ask.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { Dispatcher, describeAbandoned, type Registration } from "./dispatch.ts";
 import { HandlerError } from "./errors.ts";
-import helpPlugin, { helpOptions } from "./help.ts";
+import helpPlugin, { HELP_DEFAULTS } from "./help.ts";
 import { fetchHistory } from "./history.ts";
 import { BotHooks } from "./hooks.ts";
 import { PluginHost, type PluginHostBot } from "./host.ts";
@@ -280,7 +280,7 @@ export class Bot extends OwnPluginView implements BotApi {
     const commands = this.chainSettings.commands;
     if (commands.list().length === 0 || commands.find("help") !== undefined) return;
     if (this.hosts.some((h) => h.name === "help")) return;
-    void helpPlugin.setup(this.forPlugin("help"), helpOptions.parse({}));
+    void helpPlugin.setup(this.forPlugin("help"), HELP_DEFAULTS);
   }
 
   resolve(path: string): string {

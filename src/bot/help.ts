@@ -4,17 +4,19 @@
  * name is answered with "did you mean !name?". A bot gets it with default
  * options as soon as it has a command; configure `use: help` to change them.
  */
-import { z } from "zod";
 import { type BotApi, type Context, definePlugin } from "./api.ts";
 import type { RegisteredCommand } from "./commands.ts";
 
-export const helpOptions = z
-  .object({
-    /** Answer near-miss unknown commands with "did you mean" (default true). */
-    suggest: z.boolean({ error: "expected true or false" }).default(true),
-  })
-  .strict();
-export type HelpOptions = z.output<typeof helpOptions>;
+export interface HelpOptions {
+  /** Answer near-miss unknown commands with "did you mean" (default true). */
+  suggest: boolean;
+}
+
+/**
+ * The options of the help every bot with a command gets. Here rather than
+ * from the schema (help-options.ts), so a bot runs without zod loaded.
+ */
+export const HELP_DEFAULTS: Readonly<HelpOptions> = { suggest: true };
 
 /** The `!help` text: one line per command, admin-only ones marked. */
 export function helpList(bot: Pick<BotApi, "commands" | "prefix">): string {
@@ -71,10 +73,14 @@ function commandWord(ctx: Context, prefix: string): string | undefined {
   return word === "" ? undefined : word;
 }
 
-export default definePlugin({
+/**
+ * The plugin without its options schema (help-options.ts adds it): given
+ * no options, or only some, it takes the defaults.
+ */
+export default definePlugin<Partial<HelpOptions> | undefined>({
   name: "help",
-  options: helpOptions,
-  setup(bot, options) {
+  setup(bot, given) {
+    const options = { ...HELP_DEFAULTS, ...given };
     bot.command(
       "help",
       { args: "[command]", help: "lists the commands, or explains one" },

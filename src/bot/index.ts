@@ -8,6 +8,6 @@
 export * from "./api.ts";
 export { Bot, type BotOptions } from "./bot.ts";
 export { HandlerError } from "./errors.ts";
-export { default as helpPlugin, helpOptions } from "./help.ts";
+export { default as helpPlugin, HELP_DEFAULTS, type HelpOptions } from "./help.ts";
 export { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "./loader.ts";
 export { type ReloadReport, reloadPlugins } from "./reload.ts";

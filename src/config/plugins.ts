@@ -7,8 +7,9 @@
  */
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
+import type { Plugin } from "../bot/api.ts";
 import { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "../bot/loader.ts";
-import { BUILTIN_PLUGINS, isBuiltin } from "../plugins/builtins.ts";
+import { BUILTIN_PLUGINS, type BuiltinName, isBuiltin } from "../plugins/builtins.ts";
 import type { LoadedConfig } from "./load.ts";
 import { checkPluginOptions, entryLocation } from "./plugin-options.ts";
 import { type ConfigProblem, formatProblem } from "./problems.ts";
@@ -42,11 +43,15 @@ export async function loadConfiguredPlugin(
       if (problems.length > 0) throw new PluginOptionsError(`${where}.with`, problems);
     }
   }
-  // A built-in's module loads only when a bot uses it (plugins/builtins.ts).
-  const named = isBuiltin(entry.use)
-    ? { [entry.use]: await BUILTIN_PLUGINS[entry.use].load() }
-    : {};
+  // A built-in's module loads only when a bot uses it, without its schema (plugins/builtins.ts).
+  const named = isBuiltin(entry.use) ? { [entry.use]: await builtinWithOptions(entry.use) } : {};
   return loadPlugin(entry, where, named);
+}
+
+/** A built-in plugin with its options schema, so `loadPlugin` applies its defaults. */
+async function builtinWithOptions(name: BuiltinName): Promise<Plugin<unknown>> {
+  const builtin = BUILTIN_PLUGINS[name];
+  return { ...(await builtin.load()), options: builtin.options as Plugin<unknown>["options"] };
 }
 
 /**

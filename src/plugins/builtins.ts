@@ -1,39 +1,28 @@
 /**
  * Plugins known by name in a configuration's `use:`: each one's option
- * schema, which the configuration checks for every bot, and its module,
- * loaded only by a bot that uses it (a bot without a logger never loads the
- * archive, ~5 MB of resident memory).
+ * schema, which the configuration checks for every bot, and its module
+ * (builtin-modules.ts: loaded only by a bot that uses it, without zod).
  */
-import type { Plugin } from "../bot/index.ts";
-import { helpOptions, helpPlugin } from "../bot/index.ts";
-import { echoOptions } from "./echo.ts";
-import { githubOptions } from "./github.ts";
+import type { z } from "zod";
+import { BUILTIN_MODULES, type BuiltinName } from "./builtin-modules.ts";
+import { echoOptions } from "./echo/options.ts";
+import { githubOptions } from "./github/options.ts";
+import { helpOptions } from "./help-options.ts";
 import { loggerOptions } from "./logger/options.ts";
-import { reloadOptions } from "./reload.ts";
-import { respondersOptions } from "./responders.ts";
-import { schedulerOptions } from "./scheduler.ts";
+import { reloadOptions } from "./reload/options.ts";
+import { respondersOptions } from "./responders/options.ts";
+import { schedulerOptions } from "./scheduler/options.ts";
 
-type Load = () => Promise<Plugin<unknown>>;
-const main = (module: { default: unknown }) => module.default as Plugin<unknown>;
+export { type BuiltinName, isBuiltin } from "./builtin-modules.ts";
+
+const { logger, echo, help, responders, scheduler, github, reload } = BUILTIN_MODULES;
 
 export const BUILTIN_PLUGINS = {
-  logger: { options: loggerOptions, load: (() => import("./logger.ts").then(main)) as Load },
-  echo: { options: echoOptions, load: (() => import("./echo.ts").then(main)) as Load },
-  help: { options: helpOptions, load: (async () => helpPlugin as Plugin<unknown>) as Load },
-  responders: {
-    options: respondersOptions,
-    load: (() => import("./responders.ts").then(main)) as Load,
-  },
-  scheduler: {
-    options: schedulerOptions,
-    load: (() => import("./scheduler.ts").then(main)) as Load,
-  },
-  github: { options: githubOptions, load: (() => import("./github.ts").then(main)) as Load },
-  reload: { options: reloadOptions, load: (() => import("./reload.ts").then(main)) as Load },
-} as const;
-
-export type BuiltinName = keyof typeof BUILTIN_PLUGINS;
-
-export function isBuiltin(name: string): name is BuiltinName {
-  return Object.hasOwn(BUILTIN_PLUGINS, name);
-}
+  logger: { options: loggerOptions, load: logger },
+  echo: { options: echoOptions, load: echo },
+  help: { options: helpOptions, load: help },
+  responders: { options: respondersOptions, load: responders },
+  scheduler: { options: schedulerOptions, load: scheduler },
+  github: { options: githubOptions, load: github },
+  reload: { options: reloadOptions, load: reload },
+} as const satisfies Record<BuiltinName, { options: z.ZodType; load: unknown }>;

@@ -20,6 +20,7 @@ export {
 export { BUILTIN_PLUGINS, type BuiltinName, isBuiltin } from "./builtins.ts";
 export { default as echo, echoOptions } from "./echo.ts";
 export { default as github, describePullRequest, describePush, githubOptions } from "./github.ts";
+export { helpOptions } from "./help-options.ts";
 export { default as logger, JsonlLog, loggerOptions } from "./logger.ts";
 export { default as responders, respondersOptions } from "./responders.ts";
 export { default as scheduler, schedulerOptions } from "./scheduler.ts";

@@ -43,12 +43,14 @@
  * survives failed writes and fsyncs (files.ts), reading a folder back
  * (recover.ts), the bookkeeping (jsonl-log.ts), and the index, folder
  * names and retention (keeper.ts).
+ *
+ * This is the plugin with its options schema, for a bot in code; a bot of
+ * a configuration runs logger/plugin.ts, given options checked already.
  */
-import { createArchiveApp, parseDuration } from "../archive/index.ts";
-import { type BotApi, definePlugin, type Plugin } from "../bot/index.ts";
+import { definePlugin, type Plugin } from "../bot/index.ts";
 import type { LogFs } from "./logger/files.ts";
-import { JsonlLog } from "./logger/jsonl-log.ts";
 import { type LoggerOptions, loggerOptions } from "./logger/options.ts";
+import { createLogger as bareLogger } from "./logger/plugin.ts";
 
 export { defaultFs, LogFileError, type LogFileErrorCode, type LogFs } from "./logger/files.ts";
 export { JsonlLog, type JsonlLogOptions } from "./logger/jsonl-log.ts";
@@ -61,73 +63,12 @@ export {
   utcDay,
 } from "./logger/lines.ts";
 export { type LoggerOptions, loggerOptions } from "./logger/options.ts";
+export { isNolog } from "./logger/plugin.ts";
 export { type Recovered, recoverPosition } from "./logger/recover.ts";
-
-/** A message that asks not to be archived: `[nolog]` first (spaces before it and case aside). */
-export function isNolog(body: string): boolean {
-  return /^\s*\[nolog\]/i.test(body);
-}
 
 /** The logger plugin writing through `fs` (node:fs unless a test fails it on purpose). */
 export function createLogger(io: { fs?: LogFs } = {}): Plugin<LoggerOptions> {
-  return definePlugin({
-    name: "logger",
-    options: loggerOptions,
-    setup(bot, options) {
-      const retainMs = options.retain === undefined ? undefined : parseDuration(options.retain);
-      const log = new JsonlLog(bot.resolve(options.dir), {
-        fsync: options.fsync,
-        log: bot.log,
-        index: options.index,
-        ...(retainMs === undefined ? {} : { retainMs }),
-        ...(io.fs === undefined ? {} : { fs: io.fs }),
-      });
-      const only = options.topics;
-      const wanted = (ctx: { topic: string; tracked?: boolean }) =>
-        only === undefined ? ctx.tracked !== false : only.some((t) => sameTopic(t, ctx.topic));
-      bot.on(
-        "event",
-        (ctx) => {
-          if (!wanted(ctx)) return;
-          if (options.nolog && ctx.kind === "message" && isNolog(ctx.body)) return;
-          log.event(ctx);
-        },
-        { replayed: true, own: true },
-      );
-      bot.on("gap", (ctx) => {
-        if (wanted(ctx)) log.gap(ctx);
-      });
-      bot.on("reset", (ctx) => {
-        if (wanted(ctx)) log.reset(ctx);
-      });
-      bot.on("status", ({ status }) => {
-        if (status.type === "connected") log.reconnected();
-      });
-      bot.onCheckpoint(() => log.sync());
-      bot.onStop(() => log.close());
-      if (options.web !== false) mountViewer(bot, log.dir, options.web);
-      bot.log.info(`writing ${bot.topics.join(", ")} to ${log.dir}`);
-    },
-  });
+  return definePlugin({ ...bareLogger(io), options: loggerOptions });
 }
 
 export default createLogger();
-
-/** The web viewer on the bot's routes: `/bots/<bot id>/` and every path under it (up to three segments deep). */
-function mountViewer(bot: BotApi, dir: string, web: true | { token: string }): void {
-  const base = `/bots/${bot.id}`;
-  const app = createArchiveApp({ dir, base, ...(web === true ? {} : { token: web.token }) });
-  const handler = (request: Request) => {
-    // The path after /bots/<id>, however the request spelt the id.
-    const rest = new URL(request.url).pathname.split("/").slice(3);
-    return app.fetch(request, `/${rest.join("/")}`);
-  };
-  for (const path of ["/", "/:a", "/:a/:b", "/:a/:b/:c"]) bot.http.get(path, handler);
-  bot.onStop(() => app.close());
-}
-
-/** `#general` matches `#general@localhost`. */
-function sameTopic(configured: string, full: string): boolean {
-  const c = configured.toLowerCase();
-  return c === full || (!c.includes("@") && full.startsWith(`${c}@`));
-}

@@ -4,38 +4,15 @@
  * runs — their options as the configuration file now says — and answers
  * what changed, or why a plugin runs on as it was (file:line). Others are
  * refused as any admin-only command refuses them.
+ *
+ * This is the plugin with its options schema, for a bot in code; a bot of
+ * a configuration runs reload/plugin.ts, given options checked already.
  */
-import { z } from "zod";
-import { definePlugin, type ReloadReport, reloadPlugins } from "../bot/index.ts";
+import { definePlugin } from "../bot/index.ts";
+import { reloadOptions } from "./reload/options.ts";
+import reload from "./reload/plugin.ts";
 
-export const reloadOptions = z.object({}).strict();
+export { reloadOptions } from "./reload/options.ts";
+export { describeReload } from "./reload/plugin.ts";
 
-/** The answer: what changed, then what failed, a line each. */
-export function describeReload(report: ReloadReport): string {
-  const lines = [...report.done, ...report.failed];
-  return lines.length === 0 ? "nothing to reload" : lines.join("\n");
-}
-
-export default definePlugin({
-  name: "reload",
-  options: reloadOptions,
-  setup(bot) {
-    bot.command(
-      "reload",
-      {
-        args: "[plugin]",
-        help: "load the bot's plugins (or the one named) again from disk",
-        permission: "admin",
-      },
-      (ctx) => {
-        const plugin = ctx.command.args.plugin;
-        // Not awaited: the reload waits for the bot's handlers, this one too.
-        void reloadPlugins(bot, typeof plugin === "string" ? plugin : undefined).then(
-          (report) => ctx.reply(describeReload(report)),
-          (error: unknown) =>
-            ctx.reply(`${bot.prefix}reload: ${error instanceof Error ? error.message : error}`),
-        );
-      },
-    );
-  },
-});
+export default definePlugin({ ...reload, options: reloadOptions });

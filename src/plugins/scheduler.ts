@@ -14,50 +14,14 @@
  *         topic: "#dev"
  *         text: stretch your legs
  * ```
+ *
+ * This is the plugin with its options schema, for a bot in code; a bot of
+ * a configuration runs scheduler/plugin.ts, given options checked already.
  */
-import { z } from "zod";
-import { definePlugin, parseSchedule } from "../bot/index.ts";
+import { definePlugin } from "../bot/index.ts";
+import { type SchedulerOptions, schedulerOptions } from "./scheduler/options.ts";
+import scheduler from "./scheduler/plugin.ts";
 
-const announcementSchema = z
-  .object({
-    /** A cron expression (`0 9 * * 1-5`) or a duration (`30m`, `2h`, `1d`). */
-    every: z.string({
-      error: 'expected a cron expression like "0 9 * * 1-5" or a duration like "2h"',
-    }),
-    /** IANA time zone of a cron expression (default the process's local time). */
-    timezone: z.string().optional(),
-    /** Where to send it: a channel, or an ID for a direct message. */
-    topic: z.string({ error: 'expected a topic like "#general"' }).min(1),
-    text: z.string({ error: "expected the text to send" }).min(1),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    try {
-      parseSchedule(a.every, a.timezone);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
-    }
-  });
+export { type SchedulerOptions, schedulerOptions } from "./scheduler/options.ts";
 
-export const schedulerOptions = z
-  .object({
-    announcements: z
-      .array(announcementSchema, { error: "expected a list of announcements" })
-      .min(1, { error: "expected at least one announcement" }),
-  })
-  .strict();
-export type SchedulerOptions = z.output<typeof schedulerOptions>;
-
-export default definePlugin({
-  name: "scheduler",
-  options: schedulerOptions,
-  setup(bot, { announcements }) {
-    for (const a of announcements) {
-      bot.every(a.every, (tick) => tick.send(a.topic, a.text), {
-        ...(a.timezone === undefined ? {} : { timezone: a.timezone }),
-      });
-      const zone = a.timezone === undefined ? "" : ` (${a.timezone})`;
-      bot.log.info(`announcing to ${a.topic} every ${JSON.stringify(a.every)}${zone}`);
-    }
-  },
-});
+export default definePlugin<SchedulerOptions>({ ...scheduler, options: schedulerOptions });
