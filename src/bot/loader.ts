@@ -5,7 +5,6 @@
  * bare setup function) or a named `setup` (with an optional named `options`
  * schema).
  */
-import { pathToFileURL } from "node:url";
 import { describeCause } from "../client/errors.ts";
 import { installPlugin, type Plugin } from "./api.ts";
 import { moduleGraph } from "./module-graph.ts";
@@ -55,7 +54,8 @@ export async function loadPlugin(
   } else {
     let module: Record<string, unknown>;
     try {
-      module = await import(pathToFileURL(entry.use).href);
+      // Bun's own, not node:url's: a bot process need not load that module.
+      module = await import(Bun.pathToFileURL(entry.use).href);
     } catch (error) {
       throw new PluginLoadError(
         `${where}.use`,

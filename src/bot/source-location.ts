@@ -6,7 +6,6 @@
  * current folder when it is inside it.
  */
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 
 export interface SourceLocation {
   /** Absolute path of the file. */
@@ -31,7 +30,7 @@ export function stackFrames(stack: string | undefined): SourceLocation[] {
   for (const line of stack.split("\n")) {
     const m = FRAME.exec(line);
     if (m === null) continue;
-    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
+    const file = m[1]!.startsWith("file://") ? Bun.fileURLToPath(m[1]!) : m[1]!;
     if (!isAbsolute(file)) continue;
     frames.push({ file, line: Number(m[2]), column: Number(m[3]) });
   }

@@ -1,35 +1,15 @@
 /**
- * How the bot-side commands end: the exit statuses (docs/cli.md lists
- * them), and loading a configuration with every problem printed at once.
+ * How the bot-side commands end: the exit statuses (exit-status.ts), and
+ * loading a configuration with every problem printed at once.
  */
 
 import { type PreparedBot, prepareBots } from "../config/bots.ts";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.ts";
 import { checkPlugins } from "../config/plugins.ts";
 import { formatProblem, formatWarning } from "../config/problems.ts";
+import { usageError, writeErr } from "./exit-status.ts";
 
-export const EXIT = {
-  /** Stopped by SIGINT or SIGTERM. */
-  ok: 0,
-  /** Could not start (the embedded server's address or history file), or a send failed. */
-  failed: 1,
-  /** A usage or configuration error: bad flags, an invalid file, a plugin that does not load or set up. */
-  config: 2,
-  /** Every bot gave up reconnecting (`reconnect.maxAttempts`): nothing is left running. */
-  gaveUp: 3,
-} as const;
-
-/** A usage or configuration error: printed to stderr, exit status 2. */
-export function usageError(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(EXIT.config);
-}
-
-/** A run-time failure: printed to stderr, exit status 1. */
-export function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(EXIT.failed);
-}
+export { EXIT, fail, usageError } from "./exit-status.ts";
 
 export interface Prepared {
   loaded: LoadedConfig;
@@ -45,7 +25,7 @@ export function loadOrExit(path: string): LoadedConfig {
     if (error instanceof ConfigError) usageError(error.message);
     throw error;
   }
-  for (const warning of loaded.warnings ?? []) process.stderr.write(`${formatWarning(warning)}\n`);
+  for (const warning of loaded.warnings ?? []) writeErr(`${formatWarning(warning)}\n`);
   return loaded;
 }
 

@@ -2,14 +2,23 @@
  * `scalar run`: runs until SIGINT/SIGTERM, then stops gracefully and exits
  * 0; exits 3 once every bot has given up reconnecting, so a supervisor
  * restarts it. Log entries go to stdout, warnings and errors to stderr.
- * With `--watch`, a change to the configuration or a plugin's files is
- * reloaded in place (watch.ts).
+ *
+ * The file is checked first (its YAML, the schema, every plugin loaded and
+ * its options checked), then the process re-executes itself, same PID,
+ * into lean-run.ts with the checked configuration: the bots run without
+ * the checker's modules (zod, the YAML parser, commander: half of an idle
+ * bot's memory). Where `process.execve` is missing, and with `--watch`
+ * (which reads the configuration again in place, watch.ts), they run here.
  */
+import { join } from "node:path";
 import { describeCause } from "../client/errors.ts";
+import type { PreparedBot } from "../config/bots.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import { errorFrames, jsonLine, type LogFormat, lineSink } from "../config/log.ts";
+import { fileName } from "../config/places.ts";
 import { formatProblem } from "../config/problems.ts";
 import { PluginSetupError } from "../config/setup-problems.ts";
-import { EXIT, prepare } from "./exit.ts";
+import { EXIT, flushed } from "./exit-status.ts";
 import { Runner } from "./runner.ts";
 import type { FileWatch } from "./watch.ts";
 
@@ -20,11 +29,62 @@ export interface RunFlags {
   watch?: boolean;
 }
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+// Bun's own writers, not process.stdout/stderr: those load Node's streams (~6 MB
+// resident in an idle bot's process). They write in order, waiting for a slow
+// reader as Node's stdio does on pipes, and lose nothing at exit.
+const out = (line: string) => console.log(line);
+const err = (line: string) => console.error(line);
 
 export async function runConfig(path: string, flags: RunFlags = {}): Promise<void> {
+  const { prepare } = await import("./exit.ts");
   const { loaded, prepared } = await prepare(path);
+  if (!flags.watch) await runLean(loaded, prepared, flags);
+  await runBots(loaded, prepared, flags);
+}
+
+/** The process a checked configuration's bots run in (argv: the plan, then the file for `ps`). */
+export const LEAN_ENTRY = join(import.meta.dir, "lean-run.ts");
+
+/**
+ * Re-executes this process into LEAN_ENTRY with the checked
+ * configuration; returns only when that cannot be done (no
+ * `process.execve`, options that are not data, a failed exec), and then
+ * the bots run here.
+ */
+async function runLean(
+  loaded: LoadedConfig,
+  prepared: readonly PreparedBot[],
+  flags: RunFlags,
+): Promise<void> {
+  if (process.execve === undefined) return;
+  const { removePlan, writePlan } = await import("./lean-plan.ts");
+  const plan = await writePlan(loaded, prepared, {
+    verbose: flags.verbose,
+    logFormat: flags.logFormat,
+  });
+  if (plan === undefined) return;
+  // The check's warnings must not be lost with this process's buffers.
+  await flushed();
+  const argv = [process.execPath, ...process.execArgv, LEAN_ENTRY, plan, fileName(loaded)];
+  try {
+    process.execve(process.execPath, argv, process.env);
+  } catch (error) {
+    removePlan(plan);
+    err(`scalar run: the bots run in the checking process (${describeCause(error)})`);
+  }
+}
+
+/**
+ * Runs checked bots in this process until a signal, or until they all
+ * gave up; a plugin that fails to set up ends it with status 2, the
+ * embedded server that cannot start with 1.
+ */
+export async function runBots(
+  loaded: LoadedConfig,
+  prepared: PreparedBot[],
+  flags: RunFlags = {},
+): Promise<Runner> {
+  const path = fileName(loaded);
   const format = { format: flags.logFormat ?? "text", verbose: flags.verbose ?? false } as const;
   const sink = lineSink(out, { ...format, err });
   let runner: Runner | undefined;
@@ -80,6 +140,7 @@ export async function runConfig(path: string, flags: RunFlags = {}): Promise<voi
   // whole group, the launcher passes one on) must not kill a graceful stop.
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
+  return runner;
 }
 
 /**

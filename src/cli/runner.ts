@@ -1,16 +1,23 @@
 /**
  * Runs a configuration: the embedded server if asked, then every bot with
- * its own identity, connection, state and plugins, in one process.
+ * its own identity, connection, state and plugins, in one process. What a
+ * run may never need (the server, the HTTP listener, the reload modules
+ * with the configuration's schema and YAML) is loaded when it is.
  */
 import type { Bot } from "../bot/bot.ts";
 import type { ReloadReport } from "../bot/reload.ts";
-import { BotSet, type BotSetOptions, type PreparedBot, prepareBots } from "../config/bots.ts";
+import {
+  BotSet,
+  type BotSetOptions,
+  type PreparedBot,
+  prepareBots,
+  watchedFiles,
+} from "../config/bots.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { reloadConfigFile, reloadFiles, watchedFiles } from "../config/reload.ts";
+import type { LogLevel } from "../config/log.ts";
 import type { Config } from "../config/schema.ts";
 import type { HttpListener, Metrics } from "../http/index.ts";
 import type { RunningServer, Logger as ServerLogger, ServerOptions } from "../server/index.ts";
-import { describeStartError, makeHistoryFolder } from "../server/start-errors.ts";
 
 export type RunnerOptions = BotSetOptions;
 type Embedded = Extract<Config["server"], { embedded: unknown }>["embedded"];
@@ -77,7 +84,10 @@ export class Runner {
   }
 
   private async startEmbedded(embedded: Embedded): Promise<RunningServer> {
-    const { startServer } = await import("../server/index.ts");
+    const [{ startServer }, { describeStartError, makeHistoryFolder }] = await Promise.all([
+      import("../server/index.ts"),
+      import("../server/start-errors.ts"),
+    ]);
     const serverLog: ServerLogger = {
       log: (level, event, fields) => {
         // The server's own info lines (connections, identifies) are debug lines here.
@@ -147,13 +157,13 @@ export class Runner {
   }
 
   /** Plugins whose module files changed, reloaded in place (see config/reload.ts). */
-  reloadFiles(changed: readonly string[]): Promise<ReloadReport> {
-    return reloadFiles(this.bots, changed);
+  async reloadFiles(changed: readonly string[]): Promise<ReloadReport> {
+    return (await import("../config/reload.ts")).reloadFiles(this.bots, changed);
   }
 
   /** The configuration file read again and applied in place (see config/reload.ts). */
-  reloadConfig(): Promise<ReloadReport> {
-    return reloadConfigFile(this.bots);
+  async reloadConfig(): Promise<ReloadReport> {
+    return (await import("../config/reload.ts")).reloadConfigFile(this.bots);
   }
 
   /** Stops every bot (in-flight handlers finish, cursors persisted), then the embedded server. */
@@ -169,8 +179,8 @@ export class Runner {
   }
 
   /** One line from the runner. */
-  log(message: string): void {
-    this.bots.log("runner", message);
+  log(message: string, level: LogLevel = "info"): void {
+    this.bots.log("runner", message, level);
   }
 
   get botList(): readonly Bot[] {

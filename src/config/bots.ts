@@ -19,8 +19,6 @@ import type { Dialer } from "../client/transport.ts";
 import type { LoadedConfig } from "./load.ts";
 import { type LogEntry, type LogLevel, type LogSink, lineSink } from "./log.ts";
 import type { BotSlot, RunningPlugin, SwapHost } from "./plugin-swap.ts";
-import { loadConfiguredPlugin } from "./plugins.ts";
-import { reloadBot } from "./reload.ts";
 import type { BotConfig, PluginEntry } from "./schema.ts";
 import { describeSetupFailure, PluginSetupError, type SetupProblem } from "./setup-problems.ts";
 
@@ -62,6 +60,8 @@ export async function prepareBots(
   loaded: LoadedConfig,
   only: (index: number) => boolean = () => true,
 ): Promise<PreparedBot[]> {
+  // Not at the top: checking options loads zod, which a set given prepared bots runs without.
+  const { loadConfiguredPlugin } = await import("./plugins.ts");
   const prepared: PreparedBot[] = [];
   for (const [i, config] of loaded.config.bots.entries()) {
     if (!only(i)) continue;
@@ -72,6 +72,13 @@ export async function prepareBots(
     prepared.push({ config, plugins, index: i });
   }
   return prepared;
+}
+
+/** The configuration file and every file of every plugin module: what a watch follows. */
+export function watchedFiles(set: BotSet): string[] {
+  const files = new Set([set.loaded.file]);
+  for (const slot of set.slots) for (const p of slot.plugins) for (const f of p.files) files.add(f);
+  return [...files];
 }
 
 /** A bot built for a dry run: state in memory, paths under a folder thrown away after. */
@@ -263,7 +270,10 @@ export class BotSet implements SwapHost {
       }
     }
     const slot: BotSlot = { bot, loaded, config: c, index, plugins: running };
-    if (dry === undefined) bot.reloader = (plugin) => reloadBot(this, slot, plugin);
+    // The reload modules (the configuration's schema and YAML among them) load at the first reload.
+    if (dry === undefined) {
+      bot.reloader = (plugin) => import("./reload.ts").then((r) => r.reloadBot(this, slot, plugin));
+    }
     if (problems.length === 0) this.options.onBot?.(bot, c);
     return { slot, problems };
   }

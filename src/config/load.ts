@@ -10,6 +10,7 @@ import { isBuiltin } from "../plugins/builtins.ts";
 import { crossChecks } from "./checks.ts";
 import { schemaProblems } from "./issues.ts";
 import { pluginOwner } from "./messages.ts";
+import type { EntryPlaces } from "./places.ts";
 import { rememberEntries } from "./plugin-options.ts";
 import { ConfigError, type ConfigProblem, type ConfigWarning } from "./problems.ts";
 import { type Config, configSchema } from "./schema.ts";
@@ -34,6 +35,8 @@ export interface LoadedConfig {
   warnings?: ConfigWarning[];
   /** The file's YAML with lines, to locate problems found later (plugin options). */
   source?: ConfigSource;
+  /** Without `source`: where its plugin entries stand, for messages (places.ts). */
+  places?: EntryPlaces;
 }
 
 /** A checked configuration, what is doubtful in it, and its YAML. */

@@ -11,6 +11,7 @@ import type { Plugin } from "../bot/api.ts";
 import { type LoadedPlugin, loadPlugin, type PluginEntry, PluginLoadError } from "../bot/loader.ts";
 import { BUILTIN_PLUGINS, type BuiltinName, isBuiltin } from "../plugins/builtins.ts";
 import type { LoadedConfig } from "./load.ts";
+import { fileName, useLine, writtenUse } from "./places.ts";
 import { checkPluginOptions, entryLocation } from "./plugin-options.ts";
 import { type ConfigProblem, formatProblem } from "./problems.ts";
 
@@ -118,15 +119,12 @@ export function loadProblems(
 ): ConfigProblem[] | undefined {
   if (error instanceof PluginOptionsError) return [...error.problems];
   if (!(error instanceof PluginLoadError)) return undefined;
-  const source = loaded.source;
-  // `use:` as written (the config has module paths made absolute).
-  const written = (source?.data() as { bots?: { plugins?: { use?: unknown }[] }[] } | undefined)
-    ?.bots?.[i]?.plugins?.[j]?.use;
+  const written = writtenUse(loaded, i, j);
   return [
     {
       code: "plugin_unloadable",
-      file: source?.name ?? loaded.file,
-      line: source?.lineOf(["bots", i, "plugins", j, "use"]),
+      file: fileName(loaded),
+      line: useLine(loaded, i, j),
       path: error.where,
       message: error.message.slice(error.where.length + 2),
       bot,

@@ -12,8 +12,12 @@ import { forgetModules, moduleGraph, staleFiles } from "../bot/module-graph.ts";
 import type { ReloadReport } from "../bot/reload.ts";
 import { isBuiltin } from "../plugins/builtins.ts";
 import type { BotSet, PreparedBot } from "./bots.ts";
+
+export { watchedFiles } from "./bots.ts";
+
 import { diffBot, diffConfigs, type PluginStep } from "./config-diff.ts";
 import { ConfigError, type LoadedConfig, loadConfig } from "./load.ts";
+import { fileName } from "./places.ts";
 import {
   type BotSlot,
   pluginName,
@@ -40,13 +44,6 @@ function serial<T>(set: BotSet, fn: () => Promise<T>): Promise<T> {
 
 function emptyReport(): ReloadReport {
   return { done: [], failed: [] };
-}
-
-/** The configuration file and every file of every plugin module: what a watch follows. */
-export function watchedFiles(set: BotSet): string[] {
-  const files = new Set([set.loaded.file]);
-  for (const slot of set.slots) for (const p of slot.plugins) for (const f of p.files) files.add(f);
-  return [...files];
 }
 
 /**
@@ -290,8 +287,8 @@ function named(p: RunningPlugin, name: string, next: LoadedConfig): boolean {
 
 /** The file as messages name it: as it was given (relative to the current folder), else absolute. */
 function shown(loaded: LoadedConfig): string {
-  const name = loaded.source?.name;
-  return name !== undefined && resolve(name) === loaded.file ? name : loaded.file;
+  const name = fileName(loaded);
+  return resolve(name) === loaded.file ? name : loaded.file;
 }
 
 function done(set: BotSet, report: ReloadReport, source: string, line: string): void {

@@ -9,6 +9,7 @@ import { DuplicateCommandError } from "../bot/commands.ts";
 import type { LoadedPlugin } from "../bot/loader.ts";
 import { formatLocation, locateError } from "../bot/source-location.ts";
 import type { LoadedConfig } from "./load.ts";
+import { fileName, useLine, writtenUse } from "./places.ts";
 import { formatProblem, sortProblems } from "./problems.ts";
 
 /** Why a plugin could not be set up (`SetupProblem.code`). */
@@ -63,14 +64,12 @@ export interface SetupSite {
 
 /** `use:` as written in the file, else the plugin's name. */
 function pluginLabel(site: SetupSite, index: number): string {
-  const written = (
-    site.loaded.source?.data() as { bots?: { plugins?: { use?: unknown }[] }[] } | undefined
-  )?.bots?.[site.botIndex]?.plugins?.[index]?.use;
+  const written = writtenUse(site.loaded, site.botIndex, index);
   return typeof written === "string" ? written : site.plugins[index]!.name;
 }
 
 function entryLine(site: SetupSite, index: number): number | undefined {
-  return site.loaded.source?.lineOf(["bots", site.botIndex, "plugins", index, "use"]);
+  return useLine(site.loaded, site.botIndex, index);
 }
 
 function where(error: unknown, plugin: LoadedPlugin | undefined): string | undefined {
@@ -84,7 +83,7 @@ export function describeSetupFailure(site: SetupSite, index: number, error: unkn
   const label = pluginLabel(site, index);
   const source = where(error, plugin);
   const base = {
-    file: site.loaded.source?.name ?? site.loaded.file,
+    file: fileName(site.loaded),
     line: entryLine(site, index),
     path: `bots[${site.botIndex}].plugins[${index}]`,
     bot: site.botId,
