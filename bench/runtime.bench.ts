@@ -5,7 +5,8 @@
  *   - the no-op handler with and without metrics (an `http` listener, so every
  *     event and handler is observed), in alternating rounds;
  *   - time to replay 100k events from history (a first start with `backlog`);
- *   - RSS of one idle bot and of 50 bots in one process.
+ *   - RSS of `scalar run` with one idle bot, 50 bots, and one bot beside the
+ *     configuration's embedded server (that server's share), 5 s after they connected.
  *
  *   bun bench/runtime.bench.ts [--events 100000] [--replay 100000] [--rounds 3]
  */
@@ -186,15 +187,29 @@ await replayed;
 report("replay (first start, backlog)", REPLAY, performance.now() - replayStart);
 await replayRunner.stop();
 
-for (const n of [1, 50]) {
+// As users run them: `scalar run` spawned (it checks the file, then runs the bots in a lean process).
+for (const [n, embedded] of [
+  [1, false],
+  [50, false],
+  [1, true],
+] as const) {
   const probe = Bun.spawn(
-    [process.execPath, join(import.meta.dir, "lib/rss-probe.ts"), host, port, String(n), dir],
+    [
+      process.execPath,
+      join(import.meta.dir, "lib/rss-probe.ts"),
+      host,
+      port,
+      String(n),
+      dir,
+      ...(embedded ? ["--embedded"] : []),
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   const line = await firstLine(probe.stdout);
   await probe.exited;
-  const { rssMb } = JSON.parse(line) as { rssMb: number };
-  console.log(`${`RSS, ${n} idle bot${n === 1 ? "" : "s"} in one process`.padEnd(34)} ${rssMb} MB`);
+  const { rssMb, startupMs } = JSON.parse(line) as { rssMb: number; startupMs: number };
+  const what = `RSS, ${n} idle bot${n === 1 ? "" : "s"}${embedded ? " + embedded server" : ""}`;
+  console.log(`${what.padEnd(34)} ${rssMb} MB (scalar run, all connected in ${startupMs} ms)`);
 }
 
 publisher.close();
