@@ -11,9 +11,10 @@ export interface BudgetMember {
  * together, so that memory stays bounded however many connections there
  * are. Each connection has bounds of its own as well; this one is for the
  * sum. Past the limit, the members holding the most are shed (their
- * connections closed) until the total is back under 7/8 of it. A
- * connection being closed counts nothing: what it still holds goes within
- * its close grace, and a drop frees at once room for others.
+ * connections closed) until the total is back under 7/8 of it. What a
+ * shed member keeps is small (the output side keeps the rest of a
+ * half-sent frame and the error; the input side nothing) and still
+ * counts: under a flood of drops, those being closed are shed in turn.
  *
  * The server keeps two (server.ts): one for output nobody has taken yet,
  * one for input it has not run yet. Apart, so that each kind of attack

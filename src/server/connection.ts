@@ -13,7 +13,7 @@ import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
 import type { ServerContext } from "./context.ts";
 import { errorFrame } from "./error-frame.ts";
 import { dispatch } from "./handlers/index.ts";
-import { ConnectionInput, HOLD_OUTPUT } from "./input.ts";
+import { ConnectionInput, HOLD_OUTPUT, HOLD_TURN } from "./input.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { Topic } from "./topic.ts";
@@ -21,8 +21,14 @@ import type { Topic } from "./topic.ts";
 /** Socket user data: the connection it belongs to. */
 export type ServerSocket = Socket<Connection | undefined>;
 
-/** How long a fatally closed connection may take to take its last frames. */
-const CLOSE_GRACE_MS = 2000;
+/**
+ * How long a fatally closed connection may take to read its last frames:
+ * its error comes after all the kernel holds for it, megabytes for a slow
+ * reader, which a reset would throw away. What the server keeps of it
+ * meanwhile is its socket and at most a frame's rest and the error (which
+ * the output budget counts).
+ */
+const CLOSE_GRACE_MS = 30_000;
 
 /**
  * Output a connection may have waiting before the server stops reading its
@@ -70,6 +76,8 @@ export class Connection {
   readonly input: ConnectionInput;
   /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
   private pendingOwn = 0;
+  /** Waiting, input held, for the output of this turn to be written (turn-output.ts). */
+  private waitingTurn = false;
   /** What its address is counted under (addresses.ts). */
   readonly addressKey: string;
   private readonly out = new OutboundQueue();
@@ -119,6 +127,27 @@ export class Connection {
     return (this.out.blocked ? this.out.bytes : this.pendingOwn) > HOLD_OUTPUT_BYTES;
   }
 
+  /**
+   * Why the next request must wait (a HOLD_* reason), 0 if it may run: this
+   * connection's output backs up, or this turn has made all the output a
+   * turn may (then it waits for the flush, which resumes it).
+   */
+  mustWait(): number {
+    if (this.backedUp()) return HOLD_OUTPUT;
+    if (!this.ctx.turn.full) return 0;
+    if (!this.waitingTurn) {
+      this.waitingTurn = true;
+      this.ctx.turn.wait(this);
+    }
+    return HOLD_TURN;
+  }
+
+  /** The output of the turn it waited for is written. */
+  resume(): void {
+    this.waitingTurn = false;
+    this.release(HOLD_TURN);
+  }
+
   /** Runs one request. */
   run(payload: Uint8Array): void {
     let type: string | undefined;
@@ -161,18 +190,23 @@ export class Connection {
   /** Queues a frame, or a frame inside a buffer shared by many connections. */
   send(frame: Uint8Array, start = 0, end = frame.length): void {
     if (this.closing) return;
-    this.out.push(frame, start, end);
-    // Output of the current tick is not yet "unsent": only what waits
-    // behind a write the kernel refused counts against the bounds. The
-    // drain writes it.
+    const bookkeeping = this.out.push(frame, start, end);
+    // Behind a write the kernel refused, output counts against this
+    // connection's bound and the output budget; the drain writes it.
     if (this.out.blocked) {
       if (this.out.bytes > this.ctx.options.maxOutboundBytes) this.slowConsumer();
       else this.account();
       return;
     }
-    // A whole buffer is this connection's own (a reply); an event is a
-    // slice of an arena that every subscriber shares.
-    if (start === 0 && end === frame.length) this.pendingOwn += end;
+    // Output of this turn counts in what the turn made: a whole buffer is
+    // this connection's own (a reply); an event is a slice of an arena that
+    // every subscriber shares, counted once when it was made (hub.ts).
+    if (start === 0 && end === frame.length) {
+      this.pendingOwn += end;
+      this.ctx.turn.made += end + bookkeeping;
+    } else {
+      this.ctx.turn.made += bookkeeping;
+    }
     if (!this.dirty) {
       this.dirty = true;
       this.ctx.markDirty(this);
@@ -196,7 +230,8 @@ export class Connection {
     this.dirty = false;
     this.pendingOwn = 0;
     const open = this.out.flush(this.socket);
-    this.account();
+    if (open && this.out.blocked) this.keepUnsent();
+    else this.account();
     if (!open) return;
     if (this.closing) {
       if (this.out.empty) this.finish();
@@ -209,14 +244,20 @@ export class Connection {
 
   /**
    * All output of a closing connection is written: sends FIN but reads on
-   * (dropping what comes) until the client closes or the grace ends. Closed
-   * outright with input unread, the socket would be reset, and a reset can
-   * lose the error frame still on its way to the client.
+   * (dropping what comes) until the client closes or the grace ends.
+   * Closed outright, the socket would be reset, and a reset loses what the
+   * client has not read yet: the error, at the end of what the kernel holds.
    */
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.socket.shutdown();
+  }
+
+  /** A write left output unsent: it counts against this connection's bound and the output budget. */
+  private keepUnsent(): void {
+    if (!this.closing && this.out.bytes > this.ctx.options.maxOutboundBytes) this.slowConsumer();
+    else this.account();
   }
 
   private slowConsumer(): void {
@@ -225,7 +266,8 @@ export class Connection {
 
   onDrain(): void {
     const open = this.out.drained(this.socket);
-    this.account();
+    if (open && this.out.blocked) this.keepUnsent();
+    else this.account();
     if (!open) return;
     if (this.closing) {
       if (this.out.empty) this.finish();
@@ -234,9 +276,18 @@ export class Connection {
     }
   }
 
-  /** Dropped by the output budget, as the connection holding the most. */
+  /**
+   * Dropped by the output budget, as the connection holding the most; one
+   * already closing (its fatal error still queued) is cut off at once.
+   */
   shed(): void {
     this.logShed("output", this.accounted);
+    if (this.closing) {
+      this.out.clear();
+      this.account();
+      this.socket.terminate();
+      return;
+    }
     this.fatal(
       "slow_consumer",
       `the server's output budget is spent, and this connection holds more unsent output than others (${this.accounted} bytes)`,
@@ -261,9 +312,13 @@ export class Connection {
     });
   }
 
-  /** Tells the output budget what this connection holds: nothing once it is closing. */
+  /**
+   * Tells the output budget what this connection holds behind a refused
+   * write, closing or not (a closing one holds at most the rest of a frame
+   * and its error).
+   */
   private account(): void {
-    const bytes = this.closing || !this.out.blocked ? 0 : this.out.bytes;
+    const bytes = this.out.blocked ? this.out.held : 0;
     if (bytes !== this.accounted) this.ctx.outputBudget.change(this, bytes);
   }
 

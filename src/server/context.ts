@@ -5,6 +5,7 @@ import type { HistoryStore } from "./history/store.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { TurnOutput } from "./turn-output.ts";
 
 /** What connections and handlers see of the server. */
 export interface ServerContext {
@@ -14,6 +15,8 @@ export interface ServerContext {
   readonly log: Logger;
   /** Unsent output of all connections together (budget.ts). */
   readonly outputBudget: ByteBudget;
+  /** Output made this turn and not yet written: past its limit, requests wait for the flush. */
+  readonly turn: TurnOutput;
   /** Input read but not yet run of all connections together: half-sent frames, held requests. */
   readonly inputBudget: ByteBudget;
   /** Token checks, in token mode. */

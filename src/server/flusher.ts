@@ -22,6 +22,10 @@ export interface FlusherOptions {
   beforeWrite: () => void;
   /** Events published so far, a counter that only grows. */
   published: () => number;
+  /** Runs once everything queued has been written (turn-output.ts). */
+  written?: () => void;
+  /** True when the output waiting must go out now: no waiting turn, no slices. */
+  urgent?: () => boolean;
   /** Runs a callback on a later turn of the event loop. */
   defer?: (callback: () => void) => void;
   slice?: number;
@@ -43,7 +47,8 @@ export interface FlusherOptions {
  *   arriving meanwhile join the writes still to come.
  * - Heavy: it writes everything at once. Each write already carries many
  *   frames, and waiting or slicing only makes the subscribers' reads larger
- *   and later (under saturation both cost throughput).
+ *   and later (under saturation both cost throughput). Also when the turn
+ *   has made all the output it may (`urgent`): requests wait for this write.
  */
 export class Flusher<T extends Flushable> {
   private pending: T[] = [];
@@ -54,12 +59,16 @@ export class Flusher<T extends Flushable> {
   private publishedBefore = 0;
   private readonly runBound = () => this.run();
   private readonly beforeWrite: () => void;
+  private readonly written: () => void;
+  private readonly urgent: () => boolean;
   private readonly published: () => number;
   private readonly defer: (callback: () => void) => void;
   private readonly slice: number;
 
   constructor(options: FlusherOptions) {
     this.beforeWrite = options.beforeWrite;
+    this.written = options.written ?? (() => {});
+    this.urgent = options.urgent ?? (() => false);
     this.published = options.published;
     this.defer = options.defer ?? setImmediate;
     this.slice = options.slice ?? FLUSH_SLICE;
@@ -68,6 +77,11 @@ export class Flusher<T extends Flushable> {
   /** Queues a connection; the caller makes sure it is queued at most once. */
   add(connection: T): void {
     this.pending.push(connection);
+    this.schedule();
+  }
+
+  /** Makes sure a run comes soon, with connections queued or not (it then tells `written`). */
+  wake(): void {
     this.schedule();
   }
 
@@ -80,9 +94,12 @@ export class Flusher<T extends Flushable> {
   run(): void {
     this.scheduled = false;
     const batch = this.pending;
-    if (batch.length === 0) return;
+    if (batch.length === 0) {
+      this.written();
+      return;
+    }
     const published = this.published();
-    const light = published - this.publishedBefore < LIGHT_EVENTS;
+    const light = published - this.publishedBefore < LIGHT_EVENTS && !this.urgent();
     if (light && !this.waited) {
       this.waited = true;
       this.schedule();
@@ -105,6 +122,7 @@ export class Flusher<T extends Flushable> {
       batch.length = 0;
     }
     if (this.pending.length > 0) this.schedule();
+    else this.written();
   }
 
   private schedule(): void {

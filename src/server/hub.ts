@@ -13,6 +13,8 @@ export interface HubOptions {
   log: Logger;
   /** IDs known without connecting (token mode: those with a token). */
   registered?: (id: string) => boolean;
+  /** Counts the output a turn makes (turn-output.ts): each event frame once. */
+  turn?: { made: number };
 }
 
 /** An event numbered and queued for a batching store, published once stored. */
@@ -54,6 +56,7 @@ export class Hub {
   private readonly known: KnownIds;
   private readonly now: () => number;
   private readonly log: Logger;
+  private readonly turn: { made: number };
   private readonly settleLater = () => {
     this.settleScheduled = false;
     this.settle();
@@ -66,6 +69,7 @@ export class Hub {
   ) {
     this.now = options.now;
     this.log = options.log;
+    this.turn = options.turn ?? { made: 0 };
     this.batching = store.commit !== undefined;
     this.known = new KnownIds(undefined, options.registered);
     for (const name of store.channelsWithMessages()) this.channels.messages(name, true);
@@ -125,6 +129,7 @@ export class Hub {
     fields.seq = seq;
     fields.at = at;
     const { buffer, start, end } = encodeEventFrame(fields);
+    this.turn.made += end - start;
     const payload = buffer.subarray(start + 2, end);
     try {
       this.store.append(topic, seq, at, event.kind === "message", payload);

@@ -7,14 +7,16 @@ import type { Logger } from "./log.ts";
 export const HOLD_OUTPUT = 1;
 /** Why input is held: its token is being checked. */
 export const HOLD_AUTH = 2;
+/** Why input is held: this turn made all the output a turn may; the flush resumes it. */
+export const HOLD_TURN = 4;
 
 /** What the input side needs of its connection. */
 export interface InputOwner {
   readonly serial: number;
   readonly closing: boolean;
   readonly socket: { pause(): void; resume(): void };
-  /** Its output waiting is past what it may have before its input is held. */
-  backedUp(): boolean;
+  /** Why its next request must wait (a HOLD_* reason), 0 if it may run now. */
+  mustWait(): number;
   /** Runs one request (the payload is valid only during the call). */
   run(payload: Uint8Array): void;
   /** A bad frame (or a bad frame read behind held requests, once they ran). */
@@ -25,9 +27,9 @@ export interface InputOwner {
 
 /**
  * A connection's read side: reassembles its frames and runs each at once,
- * or, while its input is held (output backing up, a token being checked),
- * keeps them in order and runs them when the hold ends, before anything
- * read later. Counts what it holds in the server's input budget: the
+ * or, while its input is held (output backing up, a token being checked,
+ * the turn's output not yet written), keeps them in order and runs them
+ * when the hold ends, before anything read later. Counts what it holds in the server's input budget: the
  * buffer of the frame being received and the requests held back. Knows
  * since when a frame has been half-sent, for the server's deadline.
  */
@@ -77,7 +79,10 @@ export class ConnectionInput implements BudgetMember {
   private readonly onPayload = (payload: Uint8Array): void => {
     this.framesRead++;
     if (this.owner.closing) return;
-    if (this.holding === 0 && this.owner.backedUp()) this.hold(HOLD_OUTPUT);
+    if (this.holding === 0) {
+      const why = this.owner.mustWait();
+      if (why !== 0) this.hold(why);
+    }
     if (this.inputHeld) {
       this.held.keep(payload);
       return;
@@ -117,8 +122,9 @@ export class ConnectionInput implements BudgetMember {
   private readonly replay = (): void => {
     this.replayScheduled = false;
     while (this.holding === 0 && !this.owner.closing && this.held.pending) {
-      if (this.owner.backedUp()) {
-        this.hold(HOLD_OUTPUT);
+      const why = this.owner.mustWait();
+      if (why !== 0) {
+        this.hold(why);
         break;
       }
       const payload = this.held.take();

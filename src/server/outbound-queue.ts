@@ -4,7 +4,8 @@ export interface Writable {
 }
 
 /**
- * A connection's unsent output, as slices of shared buffers.
+ * A connection's unsent output, as slices of buffers: whole frames, except
+ * that the first may start inside the frame a partial write left half-sent.
  *
  * Event frames of one tick are laid out back to back in a shared arena (see
  * wire.ts), so for a subscriber the frames it gets in a burst are usually
@@ -12,18 +13,20 @@ export interface Writable {
  * and `flush` hands that slice to the socket in one `write`, with no copy.
  * Slices that do not join are gathered in a scratch buffer shared by all
  * connections, at most 1 MiB a write: a flush allocates nothing, however
- * much is queued (a buffer per large flush, made for every subscriber of a
- * burst of big events, was garbage the collector fell far behind).
+ * much is queued.
  *
  * Bun's `write` does not buffer: what the kernel did not take stays here
- * until `drain`. While it waits the queue is blocked, and its bytes are the
- * memory it holds, which the server's output budget counts: a frame that is
- * a small part of a larger buffer (an event in a 64 KiB arena), and an
- * unsent tail in the scratch, are copied into buffers of this queue, so that
- * a queue does not keep a whole arena alive for one small event of its own.
- * A frame of an eighth of its buffer or more is kept where it is: copying it
- * for each slow subscriber would make garbage faster than the collector
- * takes it, for little memory saved.
+ * until `drain`, and the queue is blocked. A blocked queue keeps its slices
+ * of shared arenas where they are, and `held` counts each arena it refers
+ * to whole, as if the queue alone kept it alive: an upper bound of the
+ * memory it keeps, with no copy made (copies of a fan-out's tail for every
+ * slow subscriber were garbage that the collector fell far behind, above
+ * all when those subscribers were dropped right after). Only when a queue
+ * refers to arenas for far more than it uses of them (a few events each:
+ * a slow subscriber of a quiet channel on a busy server) does it copy its
+ * frames out: small ones into spill buffers of its own, larger ones into a
+ * copy made once per event and shared by every queue that copies it. A
+ * buffer that is a whole frame (a reply) is always its own.
  */
 export class OutboundQueue {
   private buffers: Uint8Array[] = [];
@@ -36,15 +39,23 @@ export class OutboundQueue {
   bytes = 0;
   /** True after a partial write, until the socket drains. */
   blocked = false;
-  /** The buffer frames are copied into while blocked, and how far it is used. */
+  /** Bytes at the head that finish the frame the peer has the start of (0: at a frame boundary). */
+  private frameLeft = 0;
+  /** The spill buffer frames are copied into, and how far it is used. */
   private spill: Uint8Array | undefined;
   private spillEnd = 0;
-  /** Bytes of the tail the last partial write left (the head of the queue while blocked). */
-  private tailBytes = 0;
+  /** While blocked: bytes queued in slices of shared arenas, and those arenas' size, each once. */
+  private sharedBytes = 0;
+  private pinned = 0;
+  private lastPinned: Uint8Array | undefined;
 
-  push(buffer: Uint8Array, start = 0, end = buffer.length): void {
-    if (this.blocked && (end - start) * PIN_RATIO < buffer.length) this.copyIn(buffer, start, end);
-    else this.append(buffer, start, end);
+  /** Queues `buffer[start..end)`, whole frames. Returns the bytes of bookkeeping it added (a new slice). */
+  push(buffer: Uint8Array, start = 0, end = buffer.length): number {
+    if (this.blocked) {
+      this.refer(buffer, start, end);
+      return 0;
+    }
+    return this.append(buffer, start, end);
   }
 
   get empty(): boolean {
@@ -52,9 +63,23 @@ export class OutboundQueue {
   }
 
   /**
+   * Memory this queue keeps while blocked, at most: its own bytes, every
+   * arena it refers to whole, and the unused room of its spill buffers
+   * (the one being filled, and the part of the oldest already written).
+   */
+  get held(): number {
+    let slack = this.spill === undefined ? 0 : this.spill.length - this.spillEnd;
+    if (this.first < this.count && spills.has(this.buffers[this.first]!)) {
+      slack += this.starts[this.first]!;
+    }
+    return this.bytes - this.sharedBytes + this.pinned + slack;
+  }
+
+  /**
    * Writes what is queued: one `write` unless more than 1 MiB of slices that
    * do not join is queued. Returns false if the socket is closed (the queue
-   * is then discarded).
+   * is then discarded). After a partial write the queue is blocked and
+   * still refers to the buffers it was given: `own()` makes it keep copies.
    */
   flush(socket: Writable): boolean {
     if (this.blocked || this.bytes === 0) return true;
@@ -82,9 +107,14 @@ export class OutboundQueue {
         return false;
       }
       if (written < length) {
-        this.block(buffer, start + written, start + length, to);
+        this.frameLeft = frameRest(buffer, start, length, this.frameLeft, written);
+        this.drop(written);
+        this.blocked = true;
+        this.measure();
         return true;
       }
+      // A piece ends at a slice's end: a frame boundary.
+      this.frameLeft = 0;
       for (let i = from; i < to; i++) this.buffers[i] = EMPTY;
       this.bytes -= length;
       this.first = to;
@@ -99,26 +129,93 @@ export class OutboundQueue {
     return this.flush(socket);
   }
 
+  /** Counts the shared arenas a blocked queue refers to; copies its frames out if it uses little of them. */
+  private measure(): void {
+    this.sharedBytes = 0;
+    this.pinned = 0;
+    this.lastPinned = undefined;
+    for (let i = this.first; i < this.count; i++) {
+      const buffer = this.buffers[i]!;
+      if (isWhole(buffer, this.starts[i]!, this.ends[i]!) || spills.has(buffer)) continue;
+      this.sharedBytes += this.ends[i]! - this.starts[i]!;
+      // Arenas come in the order they were made: a queue's slices of one are consecutive.
+      if (buffer !== this.lastPinned) {
+        this.pinned += buffer.length;
+        this.lastPinned = buffer;
+      }
+    }
+    if (this.sparse) this.own();
+  }
+
+  /** Queues a slice while blocked, by reference. */
+  private refer(buffer: Uint8Array, start: number, end: number): void {
+    this.append(buffer, start, end);
+    if (isWhole(buffer, start, end)) return;
+    this.sharedBytes += end - start;
+    if (buffer !== this.lastPinned) {
+      this.pinned += buffer.length;
+      this.lastPinned = buffer;
+      if (this.sparse) this.own();
+    }
+  }
+
+  /** It refers to arenas for much more than it uses of them. */
+  private get sparse(): boolean {
+    return this.pinned > MIN_PINNED_COPY && this.pinned > PIN_RATIO * this.sharedBytes;
+  }
+
+  /** Copies every frame the queue refers to in a shared arena into memory of its own. */
+  private own(): void {
+    const rest: [Uint8Array, number, number][] = [];
+    for (let i = this.first; i < this.count; i++) {
+      rest.push([this.buffers[i]!, this.starts[i]!, this.ends[i]!]);
+    }
+    const frameLeft = this.frameLeft;
+    const { spill, spillEnd } = this;
+    this.reset();
+    // Still the spill being filled: frames copied later join its last slice.
+    this.spill = spill;
+    this.spillEnd = spillEnd;
+    for (let i = 0; i < rest.length; i++) {
+      const [b, s, e] = rest[i]!;
+      if (isWhole(b, s, e) || spills.has(b)) this.append(b, s, e);
+      else this.copyOut(b, s, e, i === 0 ? frameLeft : 0);
+    }
+    this.frameLeft = frameLeft;
+  }
+
   /**
-   * Drops the frames not yet started; after a partial write the head slice
-   * stays, since the peer already has the start of a frame in it. Used when
-   * the connection is being closed.
+   * Drops the frames not yet started; what is left of the frame a partial
+   * write began stays (copied into a buffer of its own, at most a frame),
+   * since the peer already has its start. Used when the connection is being
+   * closed.
    */
   truncateToHead(): void {
-    if (!this.blocked || this.first === this.count) {
+    const left = this.blocked && this.first < this.count ? this.frameLeft : 0;
+    if (left === 0) {
       this.clear();
       return;
     }
-    // The tail is the start of the first slice (frames copied in later may
-    // have joined it).
-    const first = this.first;
-    for (let i = first + 1; i < this.count; i++) this.buffers[i] = EMPTY;
-    this.count = first + 1;
-    this.ends[first] = this.starts[first]! + this.tailBytes;
-    this.bytes = this.tailBytes;
+    const start = this.starts[this.first]!;
+    const rest = this.buffers[this.first]!.slice(start, start + left);
+    this.clear();
+    this.append(rest, 0, left);
+    this.frameLeft = left;
   }
 
   clear(): void {
+    this.reset();
+    this.frameLeft = 0;
+    // A queue that once held a huge backlog gives its arrays back.
+    if (this.buffers.length > MAX_IDLE_SLICES) {
+      this.buffers = [];
+      this.starts = [];
+      this.ends = [];
+    }
+  }
+
+  /** Empties the slices and forgets the spill, keeping `blocked` and `frameLeft`. */
+  private reset(): void {
     // Drop references so shared buffers can be collected.
     for (let i = this.first; i < this.count; i++) this.buffers[i] = EMPTY;
     this.first = 0;
@@ -126,47 +223,77 @@ export class OutboundQueue {
     this.bytes = 0;
     this.spill = undefined;
     this.spillEnd = 0;
+    this.sharedBytes = 0;
+    this.pinned = 0;
+    this.lastPinned = undefined;
   }
 
-  private append(buffer: Uint8Array, start: number, end: number): void {
+  /** Drops `n` bytes from the head (taken by a partial write). */
+  private drop(n: number): void {
+    this.bytes -= n;
+    while (n > 0) {
+      const length = this.ends[this.first]! - this.starts[this.first]!;
+      if (n < length) {
+        this.starts[this.first]! += n;
+        return;
+      }
+      this.buffers[this.first] = EMPTY;
+      this.first++;
+      n -= length;
+    }
+  }
+
+  private append(buffer: Uint8Array, start: number, end: number): number {
     this.bytes += end - start;
     const last = this.count - 1;
     if (last >= this.first && this.buffers[last] === buffer && this.ends[last] === start) {
       this.ends[last] = end;
-      return;
+      return 0;
     }
     this.buffers[this.count] = buffer;
     this.starts[this.count] = start;
     this.ends[this.count] = end;
     this.count++;
+    return SLICE_BYTES;
   }
 
   /**
-   * A write left `buffer[from..end)` unsent, with slices `next..` behind it:
-   * the queue becomes that tail, then those slices, by the rules of a
-   * blocked queue. A tail in the shared scratch is always copied.
+   * Queues a slice of a shared arena as copies of its own, frame by frame;
+   * its first `lead` bytes are the rest of a half-sent frame.
    */
-  private block(buffer: Uint8Array, from: number, end: number, next: number): void {
-    const rest: [Uint8Array, number, number][] = [];
-    for (let i = next; i < this.count; i++)
-      rest.push([this.buffers[i]!, this.starts[i]!, this.ends[i]!]);
-    this.clear();
-    this.blocked = true;
-    this.tailBytes = end - from;
-    if (buffer === scratch) this.copyIn(buffer, from, end);
-    else this.push(buffer, from, end);
-    for (const [b, s, e] of rest) this.push(b, s, e);
+  private copyOut(buffer: Uint8Array, start: number, end: number, lead: number): void {
+    let at = start;
+    if (lead > 0) {
+      const to = Math.min(end, at + lead);
+      if (to - at < SPILL_FRAME) this.copyIn(buffer, at, to);
+      else this.append(buffer.slice(at, to), 0, to - at);
+      at = to;
+    }
+    // Runs of small frames are copied in one go.
+    let run = at;
+    while (at < end) {
+      const to = Math.min(end, at + 2 + (buffer[at]! | (buffer[at + 1]! << 8)));
+      if (to - at >= SPILL_FRAME) {
+        if (run < at) this.copyIn(buffer, run, at);
+        this.append(sharedCopy(buffer, at, to), 0, to - at);
+        run = to;
+      }
+      at = to;
+    }
+    if (run < end) this.copyIn(buffer, run, end);
   }
 
-  /** Copies a frame into the queue's own spill buffer (while blocked). */
+  /** Copies small frames (a run of them) into the queue's spill buffer. */
   private copyIn(buffer: Uint8Array, start: number, end: number): void {
     const length = end - start;
     let spill = this.spill;
     if (spill === undefined || spill.length - this.spillEnd < length) {
-      // Grows by doubling up to 64 KiB a buffer, so a queue holding a little
-      // holds little memory.
-      const size = Math.min(MAX_SPILL, Math.max(MIN_SPILL, 2 * (spill?.length ?? 0)));
-      spill = new Uint8Array(Math.max(length, size));
+      // Sized after what the queue holds, so a queue holding little holds
+      // little room.
+      let size = MIN_SPILL;
+      while (size < MAX_SPILL && size < this.bytes) size *= 2;
+      spill = new Uint8Array(Math.max(size, length));
+      spills.add(spill);
       this.spill = spill;
       this.spillEnd = 0;
     }
@@ -195,12 +322,68 @@ export class OutboundQueue {
   }
 }
 
+/**
+ * Bytes left of the frame the peer has the start of, after a write of
+ * `buffer[start..start+length)` that the kernel took `written` bytes of;
+ * the piece began `frameLeft` bytes before a frame boundary. Walks the
+ * length prefixes of the frames written.
+ */
+function frameRest(
+  buffer: Uint8Array,
+  start: number,
+  length: number,
+  frameLeft: number,
+  written: number,
+): number {
+  let at = frameLeft;
+  // A prefix always lies inside the piece: it ends at a frame boundary.
+  while (at < written && at + 1 < length) {
+    at += 2 + (buffer[start + at]! | (buffer[start + at + 1]! << 8));
+  }
+  return Math.max(0, Math.min(at, length) - written);
+}
+
+/**
+ * Copies of larger frames made for blocked queues, per arena and offset,
+ * so that the subscribers of one event share one copy. Held only as long
+ * as the arena lives: at most the arena's size again.
+ */
+const copies = new WeakMap<Uint8Array, Map<number, Uint8Array>>();
+
+function sharedCopy(buffer: Uint8Array, start: number, end: number): Uint8Array {
+  let ofArena = copies.get(buffer);
+  if (ofArena === undefined) {
+    ofArena = new Map();
+    copies.set(buffer, ofArena);
+  }
+  let copy = ofArena.get(start);
+  if (copy === undefined || copy.length !== end - start) {
+    copy = buffer.slice(start, end);
+    ofArena.set(start, copy);
+  }
+  return copy;
+}
+
+function isWhole(buffer: Uint8Array, start: number, end: number): boolean {
+  return start === 0 && end === buffer.length;
+}
+
+/** The queues' spill buffers: memory of their own, never shared. */
+const spills = new WeakSet<Uint8Array>();
+
 const EMPTY = new Uint8Array(0);
-/** A blocked queue keeps a slice of a buffer at most this many times its size. */
+/** Bookkeeping a slice costs a queue: three array slots. */
+export const SLICE_BYTES = 24;
+/** A blocked queue copies its frames out once it refers to more than this, and to PIN_RATIO times what it uses. */
+const MIN_PINNED_COPY = 256 * 1024;
 const PIN_RATIO = 8;
+/** Frames shorter than this are copied into spill buffers; longer ones get a (shared) copy of their own. */
+const SPILL_FRAME = 1024;
 /** Sizes of the buffers a blocked queue copies into. */
 const MIN_SPILL = 4 * 1024;
 const MAX_SPILL = 64 * 1024;
 /** Most bytes gathered for one write. */
 const MAX_SCRATCH = 1024 * 1024;
+/** A queue emptied with more array slots than this lets them go. */
+const MAX_IDLE_SLICES = 4096;
 let scratch = new Uint8Array(64 * 1024);

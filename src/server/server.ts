@@ -12,6 +12,7 @@ import { NoHistoryStore } from "./history/store.ts";
 import { type WatchedHistoryStore, withChannelWatch } from "./history/watched.ts";
 import { Hub } from "./hub.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
+import { TurnOutput } from "./turn-output.ts";
 import { startupWarnings } from "./warnings.ts";
 
 /** A started server. */
@@ -52,6 +53,7 @@ class ScalarServer implements ServerContext {
   readonly connections = new Set<Connection>();
   readonly outputBudget: ByteBudget;
   readonly inputBudget: ByteBudget;
+  readonly turn: TurnOutput;
   readonly auth: Authenticator | undefined;
   private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
@@ -65,14 +67,23 @@ class ScalarServer implements ServerContext {
     this.log = this.options.log;
     this.outputBudget = new ByteBudget(this.options.outputBudgetBytes);
     this.inputBudget = new ByteBudget(this.options.inputBudgetBytes);
+    // A quarter of the output budget: what a turn makes is written before the next one.
+    this.turn = new TurnOutput(this.options.outputBudgetBytes / 4, () => this.flusher.wake());
     const { tokens: table } = this.options;
     this.auth = table === undefined ? undefined : new Authenticator(table, this.options.now);
     this.store = openStore(this.options);
     const { now, log, tokens } = this.options;
-    this.hub = new Hub(this.store, { now, log, registered: (id) => tokens?.has(id) ?? false });
+    this.hub = new Hub(this.store, {
+      now,
+      log,
+      registered: (id) => tokens?.has(id) ?? false,
+      turn: this.turn,
+    });
     this.flusher = new Flusher<Connection>({
       // Staged events are stored and published before output is written.
       beforeWrite: () => this.hub.settle(),
+      written: () => this.turn.written(),
+      urgent: () => this.turn.full,
       published: () => this.hub.published,
     });
   }

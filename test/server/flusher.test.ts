@@ -5,9 +5,11 @@ import { Flusher, LIGHT_EVENTS } from "../../src/server/flusher.ts";
 function manualFlusher(slice: number) {
   const turns: (() => void)[] = [];
   const log: string[] = [];
-  const load = { published: 0 };
+  const load = { published: 0, urgent: false };
   const flusher = new Flusher<{ flush(): void }>({
     beforeWrite: () => log.push("commit"),
+    written: () => log.push("written"),
+    urgent: () => load.urgent,
     published: () => load.published,
     defer: (callback) => turns.push(callback),
     slice,
@@ -33,9 +35,23 @@ describe("Flusher", () => {
     // A second publisher's message read in the waiting turn joins the same writes.
     load.published += 1;
     nextTurn();
-    expect(log).toEqual(["commit", "a", "b"]);
+    expect(log).toEqual(["commit", "a", "b", "written"]);
     expect(flusher.size).toBe(0);
     expect(turns.length).toBe(0);
+  });
+
+  test("a turn that made all it may is written at once; wake runs a flush with nothing queued", () => {
+    const { flusher, log, load, connection, nextTurn } = manualFlusher(1);
+    load.published += 1;
+    load.urgent = true;
+    flusher.add(connection("a"));
+    flusher.add(connection("b"));
+    // No waiting turn, no slices: requests wait for this write.
+    nextTurn();
+    expect(log).toEqual(["commit", "a", "b", "written"]);
+    flusher.wake();
+    nextTurn();
+    expect(log).toEqual(["commit", "a", "b", "written", "written"]);
   });
 
   test("heavy load: writes at once, every connection in one go", () => {
@@ -43,7 +59,7 @@ describe("Flusher", () => {
     load.published += LIGHT_EVENTS;
     for (const name of ["a", "b", "c", "d", "e"]) flusher.add(connection(name));
     nextTurn();
-    expect(log).toEqual(["commit", "a", "b", "c", "d", "e"]);
+    expect(log).toEqual(["commit", "a", "b", "c", "d", "e", "written"]);
   });
 
   test("a light fan-out goes out in slices, and what arrives between them is written in order", () => {
@@ -55,7 +71,8 @@ describe("Flusher", () => {
     // Read between slices: "a" has new output and queues again, behind "e".
     flusher.add(connection("a"));
     while (turns.length > 0) nextTurn();
-    expect(log).toEqual(["commit", "a", "b", "commit", "c", "d", "commit", "e", "a"]);
+    // `written` only once all of it is.
+    expect(log).toEqual(["commit", "a", "b", "commit", "c", "d", "commit", "e", "a", "written"]);
     expect(flusher.size).toBe(0);
   });
 
@@ -77,7 +94,7 @@ describe("Flusher", () => {
     expect(log).toEqual(["commit", "self"]);
     expect(turns.length).toBe(1);
     while (turns.length > 0) nextTurn();
-    expect(log).toEqual(["commit", "self", "commit", "self"]);
+    expect(log).toEqual(["commit", "self", "commit", "self", "written"]);
   });
   test("a write that throws leaves the next flush whole, without repeats", () => {
     const { flusher, log, turns, load, connection, nextTurn } = manualFlusher(10);
@@ -93,7 +110,7 @@ describe("Flusher", () => {
     flusher.add(connection("b"));
     flusher.add(connection("c"));
     while (turns.length > 0) nextTurn();
-    expect(log).toEqual(["commit", "a", "commit", "b", "c"]);
+    expect(log).toEqual(["commit", "a", "commit", "b", "c", "written"]);
     expect(flusher.size).toBe(0);
   });
 });
