@@ -81,8 +81,10 @@ export function registerRuntimeCommands(program: Command): void {
           engineTuning: boolean;
         },
       ) => {
-        // Before anything is loaded: the restart is cheapest now.
-        if (flags.engineTuning) relaunchForSingleCore(availableParallelism());
+        // --watch keeps its bots in this process: restart now, before
+        // anything is loaded; otherwise the restart into the bots' lean
+        // process (run.ts) takes the engine settings along.
+        if (flags.engineTuning && flags.watch) relaunchForSingleCore(availableParallelism());
         const { runConfig } = await import("./run.ts");
         await runConfig(path, flags);
       },

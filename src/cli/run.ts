@@ -10,6 +10,7 @@
  * bot's memory). Where `process.execve` is missing, and with `--watch`
  * (which reads the configuration again in place, watch.ts), they run here.
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describeCause } from "../client/errors.ts";
 import type { PreparedBot } from "../config/bots.ts";
@@ -18,6 +19,7 @@ import { errorFrames, jsonLine, type LogFormat, lineSink } from "../config/log.t
 import { fileName } from "../config/places.ts";
 import { formatProblem } from "../config/problems.ts";
 import { PluginSetupError } from "../config/setup-problems.ts";
+import { singleCoreEnvironment } from "../server/engine.ts";
 import { EXIT, flushed } from "./exit-status.ts";
 import { Runner } from "./runner.ts";
 import type { FileWatch } from "./watch.ts";
@@ -27,6 +29,8 @@ export interface RunFlags {
   logFormat?: LogFormat["format"];
   /** Reload plugins and the configuration in place when their files change. */
   watch?: boolean;
+  /** On a single core, the bots' process gets the engine settings of server/engine.ts. */
+  engineTuning?: boolean;
 }
 
 // Bun's own writers, not process.stdout/stderr: those load Node's streams (~6 MB
@@ -67,7 +71,11 @@ async function runLean(
   await flushed();
   const argv = [process.execPath, ...process.execArgv, LEAN_ENTRY, plan, fileName(loaded)];
   try {
-    process.execve(process.execPath, argv, process.env);
+    // One restart carries both: the lean process and, on one core, the engine settings.
+    const tuned = flags.engineTuning
+      ? singleCoreEnvironment(process.env, availableParallelism())
+      : undefined;
+    process.execve(process.execPath, argv, tuned ?? process.env);
   } catch (error) {
     removePlan(plan);
     err(`scalar run: the bots run in the checking process (${describeCause(error)})`);
@@ -113,6 +121,21 @@ export async function runBots(
       end(EXIT.gaveUp);
     },
   });
+  // Handlers before the start: a signal while the bots start (after the
+  // "started" line, say) stops them gracefully once they have started.
+  let starting = true;
+  let stopAfterStart = false;
+  const onSignal = (signal: string) => {
+    if (ending) return;
+    ending = true;
+    runner.log(`${signal}, stopping`);
+    if (starting) stopAfterStart = true;
+    else end(EXIT.ok);
+  };
+  // `on`, not `once`: a second signal while stopping (systemd signals the
+  // whole group, the launcher passes one on) must not kill a graceful stop.
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
     await runner.start();
   } catch (error) {
@@ -126,20 +149,15 @@ export async function runBots(
     report(format, `${path}: cannot start: ${describeCause(error)}`, error);
     process.exit(EXIT.failed);
   }
+  starting = false;
+  if (stopAfterStart) {
+    end(EXIT.ok);
+    return runner;
+  }
   if (flags.watch) {
     const { watchRunner } = await import("./watch.ts");
     watching = watchRunner(runner);
   }
-  const onSignal = (signal: string) => {
-    if (ending) return;
-    ending = true;
-    runner.log(`${signal}, stopping`);
-    end(EXIT.ok);
-  };
-  // `on`, not `once`: a second signal while stopping (systemd signals the
-  // whole group, the launcher passes one on) must not kill a graceful stop.
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
   return runner;
 }
 
