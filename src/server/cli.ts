@@ -6,7 +6,7 @@ import { relaunchForSingleCore } from "./engine.ts";
 import { registerHashTokenCommand } from "./hash-token-command.ts";
 import { DEFAULT_RETENTION as KEPT } from "./history/limits.ts";
 import { jsonLogger } from "./log.ts";
-import type { ServerOptions } from "./options.ts";
+import { DEFAULT_MAX_TOPICS, type ServerOptions } from "./options.ts";
 import { startServer } from "./server.ts";
 import { describeStartError, makeHistoryFolder } from "./start-errors.ts";
 
@@ -29,6 +29,7 @@ interface ServerFlags {
   pingInterval?: number;
   pingTimeout?: number;
   maxSubscriptions?: number;
+  maxTopics?: number;
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
   maxOutbound?: number;
@@ -159,6 +160,11 @@ export function registerServerCommand(program: Command): void {
     .option("--ping-interval <s>", "seconds of silence before a ping", positiveNumber)
     .option("--ping-timeout <s>", "seconds to wait for the pong", positiveNumber)
     .option("--max-subscriptions <n>", "channel subscriptions per connection", integer(1))
+    .option(
+      "--max-topics <n>",
+      `topics with state in all: channels, and what history keeps of others (default ${DEFAULT_MAX_TOPICS})`,
+      integer(1),
+    )
     .option("--max-connections <n>", "open connections in all (default 10000)", integer(1))
     .option(
       "--max-connections-per-address <n>",
@@ -208,6 +214,7 @@ export function registerServerCommand(program: Command): void {
         pingInterval: flags.pingInterval,
         pingTimeout: flags.pingTimeout,
         maxSubscriptions: flags.maxSubscriptions,
+        maxTopics: flags.maxTopics,
         maxConnections: flags.maxConnections,
         maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
         maxOutboundBytes: mebibytes(flags.maxOutbound),

@@ -15,6 +15,8 @@ export interface HubOptions {
   registered?: (id: string) => boolean;
   /** Counts the output a turn makes (turn-output.ts): each event frame once. */
   turn?: { made: number };
+  /** Topics with state the hub lets there be (`ServerOptions.maxTopics`; default: no bound). */
+  maxTopics?: number;
 }
 
 /** An event numbered and queued for a batching store, published once stored. */
@@ -49,6 +51,12 @@ export class Hub {
   readonly channels = new ChannelDirectory();
   /** Events published since start: the server's measure of load. */
   published = 0;
+  /** Channel topics held here (with subscribers, or for a moment while published to). */
+  private channelTopics = 0;
+  /** Topics the store keeps and the hub does not hold (its reports: watchTopics). */
+  private storeOnly = 0;
+  private readonly storeCounted: boolean;
+  private readonly maxTopics: number;
   private readonly batching: boolean;
   private staged: Staged[] = [];
   private settleScheduled = false;
@@ -74,6 +82,38 @@ export class Hub {
     this.known = new KnownIds(undefined, options.registered);
     for (const name of store.channelsWithMessages()) this.channels.messages(name, true);
     store.watchChannels(this.channels.messages);
+    this.maxTopics = options.maxTopics ?? Number.POSITIVE_INFINITY;
+    const kept = store.watchTopics?.((name) => {
+      if (!this.topics.has(name)) this.storeOnly--;
+    });
+    this.storeCounted = kept !== undefined;
+    this.storeOnly = kept ?? 0;
+  }
+
+  /**
+   * Topics with state counted against `maxTopics`: channels the hub holds
+   * and topics only history keeps (the own topics of connected IDs and the
+   * wall are bounded by the connections).
+   */
+  get topicCount(): number {
+    return this.channelTopics + this.storeOnly;
+  }
+
+  /**
+   * Refuses a request that would give the server one more topic with state
+   * once it holds `maxTopics`: `busy`, which the contract makes fatal (the
+   * server refuses more state, §4). A topic that has state already, held
+   * here or kept by history, is always admitted.
+   *
+   * @throws ScalarError `busy`
+   */
+  admit(name: string): void {
+    if (this.topicCount < this.maxTopics || this.topics.has(name)) return;
+    if (this.store.latest(name) !== undefined) return;
+    throw new ScalarError(
+      "busy",
+      `${name}: the server holds state for ${this.maxTopics} topics, its most; it takes no new ones`,
+    );
   }
 
   /**
@@ -84,6 +124,9 @@ export class Hub {
     let topic = this.topics.get(name);
     if (topic === undefined) {
       const latest = this.store.latest(name);
+      // Moves from the store's count to the hub's, or is new.
+      if (latest !== undefined && this.storeCounted) this.storeOnly--;
+      if (kind === "channel") this.channelTopics++;
       const inbox = kind === "id" && !this.known.has(name);
       topic =
         latest === undefined
@@ -232,7 +275,11 @@ export class Hub {
    */
   release(topic: Topic): void {
     if (topic.subscribers.size === 0 && topic.members.size === 0 && topic.staged === 0) {
-      if (this.topics.delete(topic.name) && topic.kind === "channel") this.store.idle?.(topic.name);
+      if (!this.topics.delete(topic.name)) return;
+      if (topic.kind === "channel") this.channelTopics--;
+      // Counted as the store's if it keeps it (idle may let it go at once, and report it).
+      if (this.storeCounted && this.store.latest(topic.name) !== undefined) this.storeOnly++;
+      if (topic.kind === "channel") this.store.idle?.(topic.name);
     }
   }
 

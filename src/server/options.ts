@@ -45,6 +45,14 @@ export interface ServerOptions {
   requestBurst?: number;
   /** Channel subscriptions per connection (default 100). */
   maxSubscriptions?: number;
+  /**
+   * Topics the server holds state for, in all (default 50000): channels
+   * with a subscriber, and topics of which only history keeps something
+   * (a channel's messages, an ID's direct messages). The own topics of
+   * connected IDs and the wall do not count. Past it, a subscribe to a new
+   * channel, or a message to a topic without state, gets `busy`.
+   */
+  maxTopics?: number;
   /** Seconds of silence before the server pings (default 30). */
   pingInterval?: number;
   /** Seconds to wait for the `pong` (default 10). */
@@ -94,6 +102,7 @@ export interface ResolvedOptions {
   requestRate: number;
   requestBurst: number;
   maxSubscriptions: number;
+  maxTopics: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   identifyTimeoutMs: number;
@@ -115,6 +124,9 @@ export interface ResolvedOptions {
 const REQUEST_SLACK = 16;
 
 const MiB = 1024 * 1024;
+
+/** Topics with state, in all, by default: about 1.5 KiB each (docs/server.md, Memory). */
+export const DEFAULT_MAX_TOPICS = 50_000;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -156,6 +168,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     requestRate: positive("requestRate", options.requestRate, Math.max(50, rate)),
     requestBurst,
     maxSubscriptions,
+    maxTopics: Math.floor(positive("maxTopics", options.maxTopics, DEFAULT_MAX_TOPICS)),
     pingIntervalMs: positive("pingInterval", options.pingInterval, 30) * 1000,
     pingTimeoutMs: positive("pingTimeout", options.pingTimeout, 10) * 1000,
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,

@@ -28,6 +28,8 @@ export interface RunningServer {
   outputBytes(): number;
   /** Bytes counted against the input budget now: half-sent frames and held-back requests. */
   inputBytes(): number;
+  /** Topics with state counted against `maxTopics` now. */
+  topicCount(): number;
 }
 
 /** How long `stop()` waits for connections to take their `shutdown` error. */
@@ -78,6 +80,7 @@ class ScalarServer implements ServerContext {
       log,
       registered: (id) => tokens?.has(id) ?? false,
       turn: this.turn,
+      maxTopics: this.options.maxTopics,
     });
     this.flusher = new Flusher<Connection>({
       // Staged events are stored and published before output is written.
@@ -117,6 +120,7 @@ class ScalarServer implements ServerContext {
       connectionCount: () => this.connections.size,
       outputBytes: () => this.outputBudget.total,
       inputBytes: () => this.inputBudget.total,
+      topicCount: () => this.hub.topicCount,
     };
   }
 

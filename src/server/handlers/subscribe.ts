@@ -35,18 +35,20 @@ export function handleSubscribe(
     subscribed(hub.topic(name.full, name.kind), conn, ref);
     return;
   }
-  const topic = hub.topic(name.full, "channel");
-  if (conn.channels.has(topic)) {
-    subscribed(topic, conn, ref);
+  const held = hub.topics.get(name.full);
+  if (held !== undefined && conn.channels.has(held)) {
+    subscribed(held, conn, ref);
     return;
   }
   if (conn.channels.size >= ctx.options.maxSubscriptions) {
-    hub.release(topic);
     throw new ScalarError(
       "too_many_subscriptions",
       `at most ${ctx.options.maxSubscriptions} subscriptions`,
     );
   }
+  // A new channel past the server's bound on topics: busy.
+  hub.admit(name.full);
+  const topic = hub.topic(name.full, "channel");
   // The reply is queued before the join (and any later event) can be.
   conn.channels.add(topic);
   topic.subscribers.add(conn);

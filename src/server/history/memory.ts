@@ -61,6 +61,11 @@ export class MemoryHistoryStore implements HistoryStore {
     this.retention.onChannel = listener;
   }
 
+  watchTopics(listener: (topic: string) => void): number {
+    this.retention.onRelease = listener;
+    return this.retention.topics.size;
+  }
+
   /** What is retained now: topics, and events and payload bytes per pool. */
   stats(): RetentionStats {
     return this.retention.stats();

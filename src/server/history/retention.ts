@@ -126,6 +126,8 @@ export class Retention {
   readonly channels = new Set<string>();
   /** Told when a channel gets its first retained message or loses its last. */
   onChannel: ((channel: string, hasMessages: boolean) => void) | undefined;
+  /** Told when nothing of a topic is retained any more (its log is gone). */
+  onRelease: ((topic: string) => void) | undefined;
   private readonly pools: Record<PoolName, Pool>;
 
   constructor(
@@ -295,5 +297,6 @@ export class Retention {
     if (this.channels.delete(log.name)) this.onChannel?.(log.name, false);
     this.topics.delete(log.name);
     this.hooks.released?.(log);
+    this.onRelease?.(log.name);
   }
 }

@@ -82,6 +82,14 @@ export interface HistoryStore {
    */
   watchChannels?(listener: (channel: string, hasMessages: boolean) => void): void;
   /**
+   * Tells `listener` whenever the store lets go of everything of a topic
+   * (nothing of it retained: its counters and epoch go too); returns how
+   * many topics it keeps now. The server counts the topics it holds state
+   * for against `maxTopics` with it; the topics of a store without it are
+   * the store's own to bound.
+   */
+  watchTopics?(listener: (topic: string) => void): number;
+  /**
    * For stores that batch writes: makes every append since the last commit
    * durable, all or nothing, and throws if it cannot (those appends are
    * then dropped). The server publishes a batch's events, and acknowledges

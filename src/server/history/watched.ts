@@ -46,6 +46,7 @@ export class ChannelWatch implements WatchedHistoryStore {
   claim?: (topic: string) => void;
   idle?: (topic: string) => void;
   commit?: () => void;
+  watchTopics?: (listener: (topic: string) => void) => number;
   private listener: Listener | undefined;
   /** Channels reported as having messages. */
   private readonly listed = new Set<string>();
@@ -63,6 +64,9 @@ export class ChannelWatch implements WatchedHistoryStore {
     this.minAppends = options.minAppends ?? 1024;
     if (store.claim !== undefined) this.claim = (topic) => store.claim!(topic);
     if (store.idle !== undefined) this.idle = (topic) => store.idle!(topic);
+    if (store.watchTopics !== undefined) {
+      this.watchTopics = (listener) => store.watchTopics!(listener);
+    }
     if (store.commit !== undefined) this.commit = () => this.commitStore();
     this.timer = setInterval(() => {
       if (!this.uncommitted) this.check();
