@@ -13,7 +13,12 @@
  *             `join` goes to everyone already in (fan-out)
  *
  *   bun bench/hostile-subscriptions.ts --scenario distinct [--connections 2000]
+ *   bun bench/hostile-subscriptions.ts --scenario distinct --max-topics 1000000
  *   bun bench/hostile-subscriptions.ts --server-cwd /tmp/old
+ *
+ * With the default bound on topics (50,000) `distinct` is refused past it
+ * (`busy`, fatal); `--max-topics` passes another to the server, to measure
+ * what each channel costs.
  *
  * Prints one JSON line per scenario.
  */
@@ -28,6 +33,7 @@ const { values: args } = parseArgs({
     scenario: { type: "string" },
     connections: { type: "string", default: "2000" },
     "server-cwd": { type: "string", default: resolve(import.meta.dir, "..") },
+    "max-topics": { type: "string" },
   },
 });
 const CONNECTIONS = Number(args.connections);
@@ -35,7 +41,8 @@ const SUBSCRIPTIONS = 100;
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 async function run(scenario: "distinct" | "shared") {
-  const server = await spawnServer(args["server-cwd"]);
+  const extra = args["max-topics"] === undefined ? [] : ["--max-topics", args["max-topics"]];
+  const server = await spawnServer(args["server-cwd"], extra);
   const idle = server.rss();
   const errors = new Map<string, number>();
   const answered = new Map<LoopClient, number>();

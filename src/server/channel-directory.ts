@@ -12,15 +12,17 @@ const CACHED_FILTERS = 8;
  */
 export class ChannelDirectory {
   private readonly names = new SortedNames();
-  private readonly withSubscribers = new Set<string>();
   private readonly withMessages = new Set<string>();
   /** filter -> the names containing it, valid until the list changes. */
   private readonly filtered = new Map<string, string[]>();
 
+  constructor(
+    /** Whether a channel has a subscribed ID now (the hub knows: no set of names kept twice). */
+    private readonly hasSubscribers: (channel: string) => boolean,
+  ) {}
+
   /** A channel got its first subscribed ID, or lost its last. */
-  readonly subscribers = (channel: string, present: boolean): void => {
-    if (present) this.withSubscribers.add(channel);
-    else this.withSubscribers.delete(channel);
+  readonly subscribers = (channel: string, _present: boolean): void => {
     this.relist(channel);
   };
 
@@ -61,7 +63,7 @@ export class ChannelDirectory {
   }
 
   private relist(channel: string): void {
-    const listed = this.withSubscribers.has(channel) || this.withMessages.has(channel);
+    const listed = this.hasSubscribers(channel) || this.withMessages.has(channel);
     const changed = listed ? this.names.add(channel) : this.names.delete(channel);
     if (changed) this.filtered.clear();
   }

@@ -53,8 +53,8 @@ export class Connection {
   admin = false;
   /** Identifies refused so far (the third closes the connection). */
   refusedIdentifies = 0;
-  /** Channels this connection subscribed to (counted against the limit). */
-  readonly channels = new Set<Topic>();
+  /** Channels this connection subscribed to (counted against the limit; at most 100 or so). */
+  readonly channels: Topic[] = [];
   /** Its own ID topic and the wall: permanent, not counted. */
   readonly automatic: Topic[] = [];
   readonly messageBucket: TokenBucket;

@@ -48,7 +48,7 @@ interface Staged {
 export class Hub {
   readonly topics = new Map<string, Topic>();
   /** The channels `topics` lists, kept sorted (channel-directory.ts). */
-  readonly channels = new ChannelDirectory();
+  readonly channels = new ChannelDirectory((name) => (this.topics.get(name)?.memberCount ?? 0) > 0);
   /** Events published since start: the server's measure of load. */
   published = 0;
   /** Channel topics held here (with subscribers, or for a moment while published to). */
@@ -136,6 +136,20 @@ export class Hub {
       this.topics.set(name, topic);
     }
     return topic;
+  }
+
+  /**
+   * A connection of `own`'s ID joined it (the ID's own topic). When that
+   * makes two, the one that was alone so far has its subscriptions counted
+   * by connection from now on (topic.ts).
+   */
+  sharedBy(own: Topic, connection: Connection): void {
+    own.subscribers.add(connection);
+    if (own.subscribers.size !== 2) return;
+    for (const other of own.subscribers) {
+      if (other === connection) continue;
+      for (const topic of other.channels) topic.countByConnection(own.name);
+    }
   }
 
   /** An ID identified: its own topic, whose inbox becomes ordinary history. */
@@ -274,7 +288,7 @@ export class Hub {
    * what history retains keeps its counters and epoch.
    */
   release(topic: Topic): void {
-    if (topic.subscribers.size === 0 && topic.members.size === 0 && topic.staged === 0) {
+    if (topic.subscribers.size === 0 && topic.memberCount === 0 && topic.staged === 0) {
       if (!this.topics.delete(topic.name)) return;
       if (topic.kind === "channel") this.channelTopics--;
       // Counted as the store's if it keeps it (idle may let it go at once, and report it).
@@ -297,7 +311,7 @@ export class Hub {
       }
       this.release(topic);
     }
-    connection.channels.clear();
+    connection.channels.length = 0;
     for (const topic of connection.automatic) {
       topic.subscribers.delete(connection);
       this.release(topic);

@@ -204,10 +204,12 @@ export class OutboundQueue {
   }
 
   clear(): void {
+    const used = this.count;
     this.reset();
     this.frameLeft = 0;
-    // A queue that once held a huge backlog gives its arrays back.
-    if (this.buffers.length > MAX_IDLE_SLICES) {
+    // Arrays grown for a burst go once a flush uses little of them: every
+    // connection keeps its queue, so slots left from one burst add up.
+    if (this.buffers.length > MAX_IDLE_SLICES && used * 8 < this.buffers.length) {
       this.buffers = [];
       this.starts = [];
       this.ends = [];
@@ -384,6 +386,6 @@ const MIN_SPILL = 4 * 1024;
 const MAX_SPILL = 64 * 1024;
 /** Most bytes gathered for one write. */
 const MAX_SCRATCH = 1024 * 1024;
-/** A queue emptied with more array slots than this lets them go. */
-const MAX_IDLE_SLICES = 4096;
+/** A queue emptied with more array slots than this, using few of them, lets them go. */
+const MAX_IDLE_SLICES = 32;
 let scratch = new Uint8Array(64 * 1024);

@@ -4,16 +4,24 @@ import type { TopicRef } from "./history/store.ts";
 
 /**
  * A topic's live state: who receives its events and its counters. Channels
- * also count subscribed connections per ID, for presence (`join` when an
- * ID's first connection subscribes, `leave` when its last one goes). The
- * hub forgets a topic nobody receives; what history retains of it keeps
- * its counters and epoch until then.
+ * also count their subscribed IDs, for presence (`join` when an ID's first
+ * connection subscribes, `leave` when its last one goes). The hub forgets a
+ * topic nobody receives; what history retains of it keeps its counters and
+ * epoch until then.
+ *
+ * Most IDs have one connection, and a channel's subscribers are then its
+ * members: only IDs with more than one connection are counted by
+ * connection, in a map made when first needed (a map of one entry costs
+ * about 260 bytes, which 200,000 channels of one subscriber each would pay
+ * for nothing).
  */
 export class Topic implements TopicRef {
   /** Connections receiving this topic's events. */
   readonly subscribers = new Set<Connection>();
-  /** Presence: ID -> number of its connections subscribed (channels only). */
-  readonly members = new Map<string, number>();
+  /** Distinct IDs subscribed (channels only): what `topics` reports. */
+  memberCount = 0;
+  /** ID -> its connections subscribed here, for IDs with more than one connection. */
+  private counts: Map<string, number> | undefined;
   /** Latest seq (0 before the first event). */
   seq: number;
   /** `at` of the latest event, ms: the next one is never earlier. */
@@ -44,23 +52,38 @@ export class Topic implements TopicRef {
     this.at = at;
   }
 
-  /** Counts one more connection of `id`; true if it is the ID's first (a join). */
-  addMember(id: string): boolean {
-    const count = this.members.get(id) ?? 0;
-    this.members.set(id, count + 1);
-    if (count === 0 && this.members.size === 1) this.onMembers?.(this.name, true);
-    return count === 0;
+  /**
+   * Counts one more connection of `id`, which has other connections if
+   * `shared`; true if it is the ID's first here (a join).
+   */
+  addMember(id: string, shared: boolean): boolean {
+    const count = this.counts?.get(id);
+    if (count !== undefined) {
+      this.counts!.set(id, count + 1);
+      return false;
+    }
+    if (shared) (this.counts ??= new Map()).set(id, 1);
+    if (++this.memberCount === 1) this.onMembers?.(this.name, true);
+    return true;
   }
 
-  /** Counts one connection of `id` less; true if it was the ID's last (a leave). */
+  /** Counts one connection of `id` less; true if it was the ID's last here (a leave). */
   removeMember(id: string): boolean {
-    const count = this.members.get(id) ?? 0;
-    if (count <= 1) {
-      this.members.delete(id);
-      if (count === 1 && this.members.size === 0) this.onMembers?.(this.name, false);
-      return count === 1;
+    const count = this.counts?.get(id);
+    if (count !== undefined && count > 1) {
+      this.counts!.set(id, count - 1);
+      return false;
     }
-    this.members.set(id, count - 1);
-    return false;
+    this.counts?.delete(id);
+    if (--this.memberCount === 0) this.onMembers?.(this.name, false);
+    return true;
+  }
+
+  /**
+   * `id`, subscribed here by its one connection so far, has another one:
+   * from now on its subscriptions here are counted by connection.
+   */
+  countByConnection(id: string): void {
+    if (!this.counts?.has(id)) (this.counts ??= new Map()).set(id, 1);
   }
 }

@@ -73,6 +73,33 @@ describe("subscribe and presence", () => {
     expect(watcher.events.size).toBe(0);
   });
 
+  test("an ID's second connection, come after its first subscribed, joins and leaves with it as one", async () => {
+    const watcher = await pool.client(server, "watcher2");
+    await watcher.request({ type: "subscribe", topic: "#pair" });
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "join", from: "watcher2@example.com" });
+    const c1 = await pool.client(server, "cleo");
+    await c1.request({ type: "subscribe", topic: "#pair" });
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "join", from: "cleo@example.com" });
+    // Subscribed while cleo had one connection; now a second comes and subscribes too.
+    const c2 = await pool.client(server, "cleo");
+    await c2.request({ type: "subscribe", topic: "#pair" });
+    await c1.close();
+    // The first leaving is no leave (the server handled its close before
+    // the client saw it): the second is still in, and speaks next.
+    expect(await c2.request({ type: "message", to: "#pair", body: "still here" })).toMatchObject({
+      type: "sent",
+    });
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "message", body: "still here" });
+    await c2.request({ type: "unsubscribe", topic: "#pair" });
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "leave", from: "cleo@example.com" });
+    // Alone again, cleo subscribes and leaves as one connection does.
+    await c2.request({ type: "subscribe", topic: "#pair" });
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "join", from: "cleo@example.com" });
+    await c2.close();
+    expect(await watcher.nextEvent()).toMatchObject({ kind: "leave", from: "cleo@example.com" });
+    expect(watcher.events.size).toBe(0);
+  });
+
   test("automatic subscriptions: re-subscribe replies, unsubscribe is forbidden", async () => {
     const c = await pool.client(server, "cid");
     expect(await c.request({ type: "subscribe", topic: "cid" })).toMatchObject({

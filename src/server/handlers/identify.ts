@@ -107,7 +107,7 @@ function welcome(
   conn.admin = options.admins.has(id);
   const own = hub.identified(id);
   const wall = hub.topic(wallTopic(options.domain), "reserved");
-  own.subscribers.add(conn);
+  hub.sharedBy(own, conn);
   wall.subscribers.add(conn);
   conn.automatic.push(own, wall);
   ctx.log.log("info", "identified", {

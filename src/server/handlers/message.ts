@@ -22,7 +22,7 @@ export function handleMessage(
   }
   if (name.kind === "channel" && !conn.admin) {
     const held = hub.topics.get(name.full);
-    if (held === undefined || !conn.channels.has(held)) {
+    if (held === undefined || !held.subscribers.has(conn)) {
       throw new ScalarError("not_subscribed", `subscribe to ${name.full} to publish there`);
     }
   }

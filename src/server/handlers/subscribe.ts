@@ -36,11 +36,11 @@ export function handleSubscribe(
     return;
   }
   const held = hub.topics.get(name.full);
-  if (held !== undefined && conn.channels.has(held)) {
+  if (held !== undefined && held.subscribers.has(conn)) {
     subscribed(held, conn, ref);
     return;
   }
-  if (conn.channels.size >= ctx.options.maxSubscriptions) {
+  if (conn.channels.length >= ctx.options.maxSubscriptions) {
     throw new ScalarError(
       "too_many_subscriptions",
       `at most ${ctx.options.maxSubscriptions} subscriptions`,
@@ -50,10 +50,12 @@ export function handleSubscribe(
   hub.admit(name.full);
   const topic = hub.topic(name.full, "channel");
   // The reply is queued before the join (and any later event) can be.
-  conn.channels.add(topic);
+  conn.channels.push(topic);
   topic.subscribers.add(conn);
   subscribed(topic, conn, ref);
-  if (topic.addMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "join" });
+  // Other connections of its ID: the automatic subscribers of its own topic.
+  const shared = (conn.automatic[0]?.subscribers.size ?? 1) > 1;
+  if (topic.addMember(conn.id!, shared)) hub.publish(topic, { from: conn.id!, kind: "join" });
 }
 
 export function handleUnsubscribe(
@@ -72,13 +74,15 @@ export function handleUnsubscribe(
   }
   const { hub } = ctx;
   const topic = hub.topics.get(name.full);
-  if (topic === undefined || !conn.channels.has(topic)) {
+  if (topic === undefined || !topic.subscribers.has(conn)) {
     conn.reply({ type: "unsubscribed", topic: name.full }, ref);
     return;
   }
   // Events made while it was subscribed reach it before it goes.
   if (topic.staged > 0) hub.settle();
-  conn.channels.delete(topic);
+  const at = conn.channels.indexOf(topic);
+  conn.channels[at] = conn.channels[conn.channels.length - 1]!;
+  conn.channels.pop();
   topic.subscribers.delete(conn);
   conn.reply({ type: "unsubscribed", topic: name.full }, ref);
   if (topic.removeMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "leave" });

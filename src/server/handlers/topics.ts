@@ -63,7 +63,7 @@ export function handleTopics(
   const topics: TopicInfo[] = [];
   let budget = MAX_PAYLOAD - ENVELOPE_BYTES;
   for (const topic of names) {
-    const subscribers = ctx.hub.topics.get(topic)?.members.size ?? 0;
+    const subscribers = ctx.hub.topics.get(topic)?.memberCount ?? 0;
     const length = utf8Length(topic);
     // {"topic": name, "subscribers": n}
     const size = 1 + 6 + cborHeadSize(length) + length + 12 + cborHeadSize(subscribers);
