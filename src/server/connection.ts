@@ -15,6 +15,7 @@ import { errorFrame } from "./error-frame.ts";
 import { dispatch } from "./handlers/index.ts";
 import { ConnectionInput, HOLD_OUTPUT, HOLD_TURN } from "./input.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
+import type { Receivers } from "./receivers.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { Topic } from "./topic.ts";
 
@@ -53,10 +54,16 @@ export class Connection {
   admin = false;
   /** Identifies refused so far (the third closes the connection). */
   refusedIdentifies = 0;
-  /** Channels this connection subscribed to (counted against the limit; at most 100 or so). */
-  readonly channels: Topic[] = [];
-  /** Its own ID topic and the wall: permanent, not counted. */
-  readonly automatic: Topic[] = [];
+  /**
+   * The topics it receives (their receiver lists): its channels, its own ID
+   * topic and the wall; with its place in each (receivers.ts).
+   */
+  readonly lists: Receivers<Connection>[] = [];
+  readonly places: number[] = [];
+  /** Channels it subscribed to (counted against the limit). */
+  channelCount = 0;
+  /** Its own ID topic, once identified: its automatic subscribers are the ID's connections. */
+  own: Topic | undefined;
   readonly messageBucket: TokenBucket;
   readonly requestBucket: TokenBucket;
   readonly openedAt: number;

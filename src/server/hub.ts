@@ -144,12 +144,15 @@ export class Hub {
    * by connection from now on (topic.ts).
    */
   sharedBy(own: Topic, connection: Connection): void {
+    connection.own = own;
     own.subscribers.add(connection);
     if (own.subscribers.size !== 2) return;
-    for (const other of own.subscribers) {
-      if (other === connection) continue;
-      for (const topic of other.channels) topic.countByConnection(own.name);
-    }
+    own.subscribers.each((other) => {
+      if (other === connection) return;
+      for (const { topic } of other.lists) {
+        if (topic.kind === "channel") topic.countByConnection(own.name);
+      }
+    });
   }
 
   /** An ID identified: its own topic, whose inbox becomes ordinary history. */
@@ -222,7 +225,7 @@ export class Hub {
     topic.at = at;
     this.published++;
     sender?.send(encodeSentFrame(topic.name, seq, at, ref));
-    for (const subscriber of topic.subscribers) subscriber.send(buffer, start, end);
+    topic.subscribers.send(buffer, start, end);
   }
 
   /**
@@ -251,7 +254,7 @@ export class Hub {
           e.sender.unsettled--;
           e.sender.send(e.sent!);
         }
-        for (const subscriber of e.topic.subscribers) subscriber.send(e.buffer, e.start, e.end);
+        e.topic.subscribers.send(e.buffer, e.start, e.end);
       }
       for (const e of batch) this.release(e.topic);
     } finally {
@@ -304,19 +307,16 @@ export class Hub {
    */
   detach(connection: Connection, publishLeaves: boolean): void {
     const id = connection.id;
-    for (const topic of connection.channels) {
+    const { lists } = connection;
+    while (lists.length > 0) {
+      const { topic } = lists[lists.length - 1]!;
       topic.subscribers.delete(connection);
-      if (id !== undefined && topic.removeMember(id) && publishLeaves) {
+      if (topic.kind === "channel" && id !== undefined && topic.removeMember(id) && publishLeaves) {
         this.publish(topic, { from: id, kind: "leave" });
       }
       this.release(topic);
     }
-    connection.channels.length = 0;
-    for (const topic of connection.automatic) {
-      topic.subscribers.delete(connection);
-      this.release(topic);
-    }
-    connection.automatic.length = 0;
+    connection.channelCount = 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { NameKind } from "../protocol/index.ts";
 import type { Connection } from "./connection.ts";
 import type { TopicRef } from "./history/store.ts";
+import { Receivers } from "./receivers.ts";
 
 /**
  * A topic's live state: who receives its events and its counters. Channels
@@ -16,8 +17,8 @@ import type { TopicRef } from "./history/store.ts";
  * for nothing).
  */
 export class Topic implements TopicRef {
-  /** Connections receiving this topic's events. */
-  readonly subscribers = new Set<Connection>();
+  /** Connections receiving this topic's events (receivers.ts). */
+  readonly subscribers = new Receivers<Connection>(this);
   /** Distinct IDs subscribed (channels only): what `topics` reports. */
   memberCount = 0;
   /** ID -> its connections subscribed here, for IDs with more than one connection. */

@@ -109,7 +109,6 @@ function welcome(
   const wall = hub.topic(wallTopic(options.domain), "reserved");
   hub.sharedBy(own, conn);
   wall.subscribers.add(conn);
-  conn.automatic.push(own, wall);
   ctx.log.log("info", "identified", {
     conn: conn.serial,
     id,

@@ -40,7 +40,7 @@ export function handleSubscribe(
     subscribed(held, conn, ref);
     return;
   }
-  if (conn.channels.length >= ctx.options.maxSubscriptions) {
+  if (conn.channelCount >= ctx.options.maxSubscriptions) {
     throw new ScalarError(
       "too_many_subscriptions",
       `at most ${ctx.options.maxSubscriptions} subscriptions`,
@@ -50,11 +50,11 @@ export function handleSubscribe(
   hub.admit(name.full);
   const topic = hub.topic(name.full, "channel");
   // The reply is queued before the join (and any later event) can be.
-  conn.channels.push(topic);
+  conn.channelCount++;
   topic.subscribers.add(conn);
   subscribed(topic, conn, ref);
   // Other connections of its ID: the automatic subscribers of its own topic.
-  const shared = (conn.automatic[0]?.subscribers.size ?? 1) > 1;
+  const shared = (conn.own?.subscribers.size ?? 1) > 1;
   if (topic.addMember(conn.id!, shared)) hub.publish(topic, { from: conn.id!, kind: "join" });
 }
 
@@ -80,9 +80,7 @@ export function handleUnsubscribe(
   }
   // Events made while it was subscribed reach it before it goes.
   if (topic.staged > 0) hub.settle();
-  const at = conn.channels.indexOf(topic);
-  conn.channels[at] = conn.channels[conn.channels.length - 1]!;
-  conn.channels.pop();
+  conn.channelCount--;
   topic.subscribers.delete(conn);
   conn.reply({ type: "unsubscribed", topic: name.full }, ref);
   if (topic.removeMember(conn.id!)) hub.publish(topic, { from: conn.id!, kind: "leave" });
