@@ -11,6 +11,8 @@
  *             100 new channels per connection (each with its `join`)
  *   shared    every connection subscribes to the same 100 channels: each
  *             `join` goes to everyone already in (fan-out)
+ *   spread    as many channels as connections, 100 subscribers each: what a
+ *             connection with 100 subscriptions costs, with a small fan-out
  *
  *   bun bench/hostile-subscriptions.ts --scenario distinct [--connections 2000]
  *   bun bench/hostile-subscriptions.ts --scenario distinct --max-topics 1000000
@@ -40,7 +42,16 @@ const CONNECTIONS = Number(args.connections);
 const SUBSCRIPTIONS = 100;
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-async function run(scenario: "distinct" | "shared") {
+type Scenario = "distinct" | "shared" | "spread";
+
+function channelOf(scenario: Scenario, i: number, j: number): string {
+  if (scenario === "distinct") return `#c${i}-${j}`;
+  if (scenario === "shared") return `#shared${j}`;
+  // Channel k gets connections k, k - n/100, k - 2n/100, …: 100 of them.
+  return `#s${(i + j * Math.max(1, Math.floor(CONNECTIONS / SUBSCRIPTIONS))) % CONNECTIONS}`;
+}
+
+async function run(scenario: Scenario) {
   const extra = args["max-topics"] === undefined ? [] : ["--max-topics", args["max-topics"]];
   const server = await spawnServer(args["server-cwd"], extra);
   const idle = server.rss();
@@ -65,7 +76,7 @@ async function run(scenario: "distinct" | "shared") {
         const frames = Array.from({ length: SUBSCRIPTIONS }, (_, j) =>
           encodeMessageFrame({
             type: "subscribe",
-            topic: scenario === "distinct" ? `#c${i}-${j}` : `#shared${j}`,
+            topic: channelOf(scenario, i, j),
           }),
         );
         return new Promise<void>((resolved) => {
@@ -97,10 +108,10 @@ async function run(scenario: "distinct" | "shared") {
   };
 }
 
-const chosen = (args.scenario?.split(",") ?? ["distinct", "shared"]) as ("distinct" | "shared")[];
+const chosen = (args.scenario?.split(",") ?? ["distinct", "shared", "spread"]) as Scenario[];
 for (const scenario of chosen) {
-  if (scenario !== "distinct" && scenario !== "shared") {
-    throw new Error(`--scenario: ${scenario} is not distinct or shared`);
+  if (scenario !== "distinct" && scenario !== "shared" && scenario !== "spread") {
+    throw new Error(`--scenario: ${scenario} is not distinct, shared or spread`);
   }
   process.stdout.write(
     `${JSON.stringify({ date: new Date().toISOString(), ...(await run(scenario)) })}\n`,

@@ -5,7 +5,7 @@ const FIRST_CHUNK = 256;
 /** ...to this one (a payload larger than a chunk gets a chunk of its own size). */
 const MAX_CHUNK = 1 << 16;
 /** A lane's arrays shrink again once it holds a quarter of this many slots or fewer. */
-const SHRINK_ABOVE = 16;
+const SHRINK_ABOVE = 4;
 /** Numbers an entry takes. */
 const STRIDE = 4;
 /** Chunk numbers are counted in units of this (above any offset into a chunk). */
@@ -18,7 +18,12 @@ const CHUNK_SPAN = 2 ** 20;
  * object per event, so tens of thousands of retained events cost the garbage
  * collector almost nothing. Starts tiny and grows on demand (every ID and
  * every channel someone passed through has lanes), and shrinks when
- * eviction leaves it mostly empty.
+ * eviction leaves it mostly empty: a new chunk is as large as what the
+ * lane holds (256 bytes to 64 KiB), and once the room its chunks have
+ * besides its payload (unused, or already evicted) is more than that
+ * payload, the payload is copied into one chunk of its size. A lane thus
+ * holds at most twice its payload, or 256 bytes: many lanes whose old
+ * events retention dropped do not each keep a chunk of 64 KiB alive.
  */
 export class Lane {
   count = 0;
@@ -37,6 +42,8 @@ export class Lane {
   private chunks: Uint8Array[] = [];
   private firstChunk = 0;
   private chunkPos = 0;
+  /** Bytes of the chunks held. */
+  private chunkBytes = 0;
 
   /**
    * @param pool the pool it counts against; changes when an inbox is claimed
@@ -60,6 +67,7 @@ export class Lane {
     if (this.keepPayloads && typeof payload !== "number") e[base + 3] = this.place(payload);
     this.count++;
     this.bytes += size;
+    if (this.keepPayloads) this.repackIfSparse();
   }
 
   /** Drops the oldest entry; returns its payload size. */
@@ -73,13 +81,15 @@ export class Lane {
         this.firstChunk += this.chunks.length;
         this.chunks = [];
         this.chunkPos = 0;
+        this.chunkBytes = 0;
       } else {
         // Free the chunks no retained entry points into any more.
         const oldestChunk = Math.floor(this.entries[this.head * STRIDE + 3]! / CHUNK_SPAN);
         while (this.firstChunk < oldestChunk) {
-          this.chunks.shift();
+          this.chunkBytes -= this.chunks.shift()!.length;
           this.firstChunk++;
         }
+        this.repackIfSparse();
       }
     }
     if (this.capacity > SHRINK_ABOVE && this.count <= this.capacity / 4) {
@@ -124,15 +134,37 @@ export class Lane {
   private place(payload: Uint8Array): number {
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.length - this.chunkPos < payload.length) {
-      const previous = chunk?.length ?? FIRST_CHUNK / 2;
-      chunk = new Uint8Array(Math.max(payload.length, Math.min(MAX_CHUNK, previous * 2)));
+      const size = Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, this.bytes));
+      chunk = new Uint8Array(Math.max(payload.length, size));
       this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
       this.chunkPos = 0;
     }
     chunk.set(payload, this.chunkPos);
     const where = (this.firstChunk + this.chunks.length - 1) * CHUNK_SPAN + this.chunkPos;
     this.chunkPos += payload.length;
     return where;
+  }
+
+  /** Copies the payload into one chunk of its size once the chunks' other room is more than it. */
+  private repackIfSparse(): void {
+    if (this.chunkBytes - this.bytes <= Math.max(this.bytes, FIRST_CHUNK)) return;
+    // Offsets must stay inside a chunk's span (only small lanes get here: past
+    // a few chunks of 64 KiB the room is always less than the payload).
+    if (this.bytes >= CHUNK_SPAN) return;
+    const chunk = new Uint8Array(Math.max(this.bytes, FIRST_CHUNK));
+    const number = this.firstChunk + this.chunks.length;
+    let pos = 0;
+    for (let i = 0; i < this.count; i++) {
+      const base = ((this.head + i) % this.capacity) * STRIDE;
+      chunk.set(this.payloadAt(i), pos);
+      this.entries[base + 3] = number * CHUNK_SPAN + pos;
+      pos += this.entries[base + 2]!;
+    }
+    this.chunks = [chunk];
+    this.firstChunk = number;
+    this.chunkPos = pos;
+    this.chunkBytes = chunk.length;
   }
 
   private resize(capacity: number): void {
