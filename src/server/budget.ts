@@ -2,6 +2,11 @@
 export interface BudgetMember {
   /** Bytes it counts in the budget now (set by the budget). */
   accounted: number;
+  /**
+   * What it is ranked by when the budget sheds (set by the budget): its
+   * bytes, and what it uses of the shared part.
+   */
+  weighed: number;
   /** Closes its connection, dropping what it holds. */
   shed(): void;
 }
@@ -22,24 +27,34 @@ export interface BudgetMember {
  * drop slow readers whose output it holds, nor the reverse.
  */
 export class ByteBudget {
-  /** Bytes counted across all members. */
+  /** Bytes counted across all members, and the shared part. */
   total = 0;
+  /** Bytes held for all members together, counted once (the arenas blocked queues pin). */
+  private sharedBytes = 0;
   /** Members that count more than 0 bytes. */
   private readonly members = new Set<BudgetMember>();
   private shedding = false;
 
   constructor(readonly limit: number) {}
 
-  /** Sets what `member` counts. */
-  change(member: BudgetMember, bytes: number): void {
-    const before = member.accounted;
+  /** Sets what `member` counts, and what it is ranked by (its bytes and its use of the shared part). */
+  change(member: BudgetMember, bytes: number, weight = bytes): void {
+    const before = member.weighed;
+    this.total += bytes - member.accounted;
     member.accounted = bytes;
-    this.total += bytes - before;
-    if (bytes > 0) {
+    member.weighed = weight;
+    if (weight > 0) {
       if (before === 0) this.members.add(member);
     } else if (before > 0) {
       this.members.delete(member);
     }
+    if (this.total > this.limit && !this.shedding) this.shed();
+  }
+
+  /** Sets the shared part; past the limit, members are shed as for any change. */
+  setShared(bytes: number): void {
+    this.total += bytes - this.sharedBytes;
+    this.sharedBytes = bytes;
     if (this.total > this.limit && !this.shedding) this.shed();
   }
 
@@ -52,7 +67,7 @@ export class ByteBudget {
     this.shedding = true;
     try {
       const target = (this.limit * 7) / 8;
-      const largestFirst = [...this.members].sort((a, b) => b.accounted - a.accounted);
+      const largestFirst = [...this.members].sort((a, b) => b.weighed - a.weighed);
       for (const member of largestFirst) {
         if (this.total <= target) break;
         member.shed();

@@ -1,10 +1,8 @@
 import type { Socket } from "bun";
 import {
   type DateTime,
-  decodeEnvelope,
   encodeMessageFrame,
   type Outgoing,
-  parseRequest,
   type Ref,
   ScalarError,
 } from "../protocol/index.ts";
@@ -12,10 +10,10 @@ import { addressKey } from "./addresses.ts";
 import { clipText, MAX_LOG_TEXT_BYTES } from "./clip.ts";
 import type { ServerContext } from "./context.ts";
 import { errorFrame } from "./error-frame.ts";
-import { dispatch } from "./handlers/index.ts";
 import { ConnectionInput, HOLD_OUTPUT, HOLD_TURN } from "./input.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import type { Receivers } from "./receivers.ts";
+import { runRequest } from "./requests.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import type { Topic } from "./topic.ts";
 
@@ -77,8 +75,10 @@ export class Connection {
   dirty = false;
   /** Its messages numbered but not yet stored: their `sent` replies are still to come. */
   unsettled = 0;
-  /** Bytes counted in the server's output budget (set by the budget). */
+  /** Bytes counted in the server's output budget (set by the budget): what it holds of its own. */
   accounted = 0;
+  /** What the output budget ranks it by: those bytes and what it uses of pinned arenas. */
+  weighed = 0;
   /** Its read side: frames, held requests, and what they count in the input budget. */
   readonly input: ConnectionInput;
   /** Bytes of whole frames (replies, not shared events) queued since the last flush. */
@@ -87,7 +87,7 @@ export class Connection {
   private waitingTurn = false;
   /** What its address is counted under (addresses.ts). */
   readonly addressKey: string;
-  private readonly out = new OutboundQueue();
+  private readonly out: OutboundQueue;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -101,6 +101,7 @@ export class Connection {
     this.messageBucket = new TokenBucket(options.rate, options.burst, options.now);
     this.requestBucket = new TokenBucket(options.requestRate, options.requestBurst, options.now);
     this.input = new ConnectionInput(this, ctx.inputBudget, ctx.log);
+    this.out = new OutboundQueue(ctx.pins);
   }
 
   get identified(): boolean {
@@ -155,41 +156,9 @@ export class Connection {
     this.release(HOLD_TURN);
   }
 
-  /** Runs one request. */
+  /** Runs one request (requests.ts). */
   run(payload: Uint8Array): void {
-    let type: string | undefined;
-    let ref: Ref | undefined;
-    try {
-      const envelope = decodeEnvelope(payload);
-      type = envelope.type;
-      ref = envelope.ref;
-      if (type === "pong") {
-        // Never answered, even malformed or before identify.
-        this.pingSentAt = 0;
-        return;
-      }
-      if (type !== "message" && !this.requestBucket.take()) {
-        // A flood gets one of these per request: no exception, no general encoder.
-        if (this.unsettled > 0) this.ctx.hub.settle();
-        this.send(errorFrame("rate_limited", "too many requests; slow down", false, type, ref));
-        return;
-      }
-      if (!this.identified && type !== "identify" && type !== "ping") {
-        throw new ScalarError("not_identified", `${type}: identify first`);
-      }
-      // Replies leave in order: one to a request after a message still
-      // being stored waits for that message's `sent` (messages queue behind it).
-      if (this.unsettled > 0 && type !== "message") this.ctx.hub.settle();
-      dispatch(this.ctx, this, parseRequest(envelope), ref);
-    } catch (error) {
-      if (error instanceof ScalarError) {
-        // `ref` stays undefined when the envelope itself was bad (a bad
-        // `ref` gets bad_message without one).
-        error.ref ??= ref;
-        error.re ??= type;
-      }
-      this.fail(error);
-    }
+    runRequest(this.ctx, this, payload);
   }
 
   // ------------------------------------------------------------ output --
@@ -272,6 +241,10 @@ export class Connection {
   }
 
   onDrain(): void {
+    // The client reads: it is not silent, and a ping it has not answered
+    // may still be queued behind what it is reading.
+    this.lastHeard = this.ctx.options.now();
+    if (this.pingSentAt !== 0) this.pingSentAt = this.lastHeard;
     const open = this.out.drained(this.socket);
     if (open && this.out.blocked) this.keepUnsent();
     else this.account();
@@ -288,7 +261,7 @@ export class Connection {
    * already closing (its fatal error still queued) is cut off at once.
    */
   shed(): void {
-    this.logShed("output", this.accounted);
+    this.logShed("output", this.weighed);
     if (this.closing) {
       this.out.clear();
       this.account();
@@ -297,7 +270,7 @@ export class Connection {
     }
     this.fatal(
       "slow_consumer",
-      `the server's output budget is spent, and this connection holds more unsent output than others (${this.accounted} bytes)`,
+      `the server's output budget is spent, and this connection holds more unsent output than others (${this.weighed} bytes)`,
     );
   }
 
@@ -326,7 +299,10 @@ export class Connection {
    */
   private account(): void {
     const bytes = this.out.blocked ? this.out.held : 0;
-    if (bytes !== this.accounted) this.ctx.outputBudget.change(this, bytes);
+    const weight = this.out.blocked ? bytes + this.out.shared : 0;
+    if (bytes !== this.accounted || weight !== this.weighed) {
+      this.ctx.outputBudget.change(this, bytes, weight);
+    }
   }
 
   // ----------------------------------------------------------- errors --

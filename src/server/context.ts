@@ -1,3 +1,4 @@
+import type { ArenaPins } from "./arena-pins.ts";
 import type { Authenticator } from "./authenticator.ts";
 import type { ByteBudget } from "./budget.ts";
 import type { Connection } from "./connection.ts";
@@ -13,8 +14,10 @@ export interface ServerContext {
   readonly hub: Hub;
   readonly store: HistoryStore;
   readonly log: Logger;
-  /** Unsent output of all connections together (budget.ts). */
+  /** Unsent output of all connections together (budget.ts), the arenas they pin included. */
   readonly outputBudget: ByteBudget;
+  /** The shared arenas blocked queues keep alive, each counted once. */
+  readonly pins: ArenaPins;
   /** Output made this turn and not yet written: past its limit, requests wait for the flush. */
   readonly turn: TurnOutput;
   /** Input read but not yet run of all connections together: half-sent frames, held requests. */

@@ -36,6 +36,7 @@ export interface InputOwner {
 export class ConnectionInput implements BudgetMember {
   /** Bytes counted in the input budget (set by the budget). */
   accounted = 0;
+  weighed = 0;
   /** Since when the frame now half-received has been; 0 when none is. */
   partialSince = 0;
   /** Frames read so far. */

@@ -1,3 +1,5 @@
+import { type ArenaPins, sharedCopy } from "./arena-pins.ts";
+
 /** The part of a socket the queue needs: `write` returns bytes taken, -1 when closed. */
 export interface Writable {
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
@@ -17,11 +19,12 @@ export interface Writable {
  *
  * Bun's `write` does not buffer: what the kernel did not take stays here
  * until `drain`, and the queue is blocked. A blocked queue keeps its slices
- * of shared arenas where they are, and `held` counts each arena it refers
- * to whole, as if the queue alone kept it alive: an upper bound of the
- * memory it keeps, with no copy made (copies of a fan-out's tail for every
- * slow subscriber were garbage that the collector fell far behind, above
- * all when those subscribers were dropped right after). Only when a queue
+ * of shared arenas where they are, no copy made (copies of a fan-out's tail
+ * for every slow subscriber were garbage that the collector fell far
+ * behind, above all when those subscribers were dropped right after), and
+ * pins each arena it refers to (arena-pins.ts), where the server counts it
+ * once, however many queues share it; `held` is what the queue keeps of its
+ * own, `shared` what it uses of arenas. Only when a queue
  * refers to arenas for far more than it uses of them (a few events each:
  * a slow subscriber of a quiet channel on a busy server) does it copy its
  * frames out: small ones into spill buffers of its own, larger ones into a
@@ -44,10 +47,15 @@ export class OutboundQueue {
   /** The spill buffer frames are copied into, and how far it is used. */
   private spill: Uint8Array | undefined;
   private spillEnd = 0;
-  /** While blocked: bytes queued in slices of shared arenas, and those arenas' size, each once. */
+  /** While blocked: bytes queued in slices of shared arenas, those arenas (each once), and their size. */
   private sharedBytes = 0;
+  private readonly pinnedArenas: Uint8Array[] = [];
   private pinned = 0;
-  private lastPinned: Uint8Array | undefined;
+
+  constructor(
+    /** Where the arenas a blocked queue refers to are counted (none: not counted). */
+    private readonly pins?: ArenaPins,
+  ) {}
 
   /** Queues `buffer[start..end)`, whole frames. Returns the bytes of bookkeeping it added (a new slice). */
   push(buffer: Uint8Array, start = 0, end = buffer.length): number {
@@ -63,16 +71,21 @@ export class OutboundQueue {
   }
 
   /**
-   * Memory this queue keeps while blocked, at most: its own bytes, every
-   * arena it refers to whole, and the unused room of its spill buffers
-   * (the one being filled, and the part of the oldest already written).
+   * Memory this queue keeps of its own while blocked: its bytes not in
+   * shared arenas, and the unused room of its spill buffers (the one being
+   * filled, and the part of the oldest already written).
    */
   get held(): number {
     let slack = this.spill === undefined ? 0 : this.spill.length - this.spillEnd;
     if (this.first < this.count && spills.has(this.buffers[this.first]!)) {
       slack += this.starts[this.first]!;
     }
-    return this.bytes - this.sharedBytes + this.pinned + slack;
+    return this.bytes - this.sharedBytes + slack;
+  }
+
+  /** Bytes it queues in shared arenas while blocked (pinned, counted where the pins are). */
+  get shared(): number {
+    return this.sharedBytes;
   }
 
   /**
@@ -131,20 +144,30 @@ export class OutboundQueue {
 
   /** Counts the shared arenas a blocked queue refers to; copies its frames out if it uses little of them. */
   private measure(): void {
-    this.sharedBytes = 0;
-    this.pinned = 0;
-    this.lastPinned = undefined;
+    this.unpinAll();
     for (let i = this.first; i < this.count; i++) {
       const buffer = this.buffers[i]!;
       if (isWhole(buffer, this.starts[i]!, this.ends[i]!) || spills.has(buffer)) continue;
       this.sharedBytes += this.ends[i]! - this.starts[i]!;
-      // Arenas come in the order they were made: a queue's slices of one are consecutive.
-      if (buffer !== this.lastPinned) {
-        this.pinned += buffer.length;
-        this.lastPinned = buffer;
-      }
+      this.pinArena(buffer);
     }
     if (this.sparse) this.own();
+  }
+
+  /** Pins `buffer` unless it is the last one pinned: arenas come in the order they were made. */
+  private pinArena(buffer: Uint8Array): boolean {
+    if (buffer === this.pinnedArenas[this.pinnedArenas.length - 1]) return false;
+    this.pinnedArenas.push(buffer);
+    this.pinned += buffer.length;
+    this.pins?.pin(buffer);
+    return true;
+  }
+
+  private unpinAll(): void {
+    for (const buffer of this.pinnedArenas) this.pins?.unpin(buffer);
+    this.pinnedArenas.length = 0;
+    this.pinned = 0;
+    this.sharedBytes = 0;
   }
 
   /** Queues a slice while blocked, by reference. */
@@ -152,11 +175,7 @@ export class OutboundQueue {
     this.append(buffer, start, end);
     if (isWhole(buffer, start, end)) return;
     this.sharedBytes += end - start;
-    if (buffer !== this.lastPinned) {
-      this.pinned += buffer.length;
-      this.lastPinned = buffer;
-      if (this.sparse) this.own();
-    }
+    if (this.pinArena(buffer) && this.sparse) this.own();
   }
 
   /** It refers to arenas for much more than it uses of them. */
@@ -204,12 +223,11 @@ export class OutboundQueue {
   }
 
   clear(): void {
-    const used = this.count;
     this.reset();
     this.frameLeft = 0;
-    // Arrays grown for a burst go once a flush uses little of them: every
-    // connection keeps its queue, so slots left from one burst add up.
-    if (this.buffers.length > MAX_IDLE_SLICES && used * 8 < this.buffers.length) {
+    // Arrays grown for a burst go once it is written: every connection
+    // keeps its queue, idle or not, so slots left from bursts add up.
+    if (this.buffers.length > MAX_IDLE_SLICES) {
       this.buffers = [];
       this.starts = [];
       this.ends = [];
@@ -225,9 +243,7 @@ export class OutboundQueue {
     this.bytes = 0;
     this.spill = undefined;
     this.spillEnd = 0;
-    this.sharedBytes = 0;
-    this.pinned = 0;
-    this.lastPinned = undefined;
+    if (this.pinnedArenas.length > 0) this.unpinAll();
   }
 
   /** Drops `n` bytes from the head (taken by a partial write). */
@@ -345,27 +361,6 @@ function frameRest(
   return Math.max(0, Math.min(at, length) - written);
 }
 
-/**
- * Copies of larger frames made for blocked queues, per arena and offset,
- * so that the subscribers of one event share one copy. Held only as long
- * as the arena lives: at most the arena's size again.
- */
-const copies = new WeakMap<Uint8Array, Map<number, Uint8Array>>();
-
-function sharedCopy(buffer: Uint8Array, start: number, end: number): Uint8Array {
-  let ofArena = copies.get(buffer);
-  if (ofArena === undefined) {
-    ofArena = new Map();
-    copies.set(buffer, ofArena);
-  }
-  let copy = ofArena.get(start);
-  if (copy === undefined || copy.length !== end - start) {
-    copy = buffer.slice(start, end);
-    ofArena.set(start, copy);
-  }
-  return copy;
-}
-
 function isWhole(buffer: Uint8Array, start: number, end: number): boolean {
   return start === 0 && end === buffer.length;
 }
@@ -386,6 +381,6 @@ const MIN_SPILL = 4 * 1024;
 const MAX_SPILL = 64 * 1024;
 /** Most bytes gathered for one write. */
 const MAX_SCRATCH = 1024 * 1024;
-/** A queue emptied with more array slots than this, using few of them, lets them go. */
-const MAX_IDLE_SLICES = 32;
+/** A queue emptied with more array slots than this lets them go (128 slots: 3 KiB). */
+const MAX_IDLE_SLICES = 128;
 let scratch = new Uint8Array(64 * 1024);

@@ -1,6 +1,7 @@
 import type { TCPSocketListener } from "bun";
 import { DateTime } from "../protocol/index.ts";
 import { ConnectionsPerAddress } from "./addresses.ts";
+import { ArenaPins } from "./arena-pins.ts";
 import { Authenticator } from "./authenticator.ts";
 import { ByteBudget } from "./budget.ts";
 import { Connection, type ServerSocket } from "./connection.ts";
@@ -56,6 +57,7 @@ class ScalarServer implements ServerContext {
   readonly outputBudget: ByteBudget;
   readonly inputBudget: ByteBudget;
   readonly turn: TurnOutput;
+  readonly pins = new ArenaPins();
   readonly auth: Authenticator | undefined;
   private readonly perAddress = new ConnectionsPerAddress();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
@@ -68,6 +70,7 @@ class ScalarServer implements ServerContext {
     this.options = resolveOptions(options);
     this.log = this.options.log;
     this.outputBudget = new ByteBudget(this.options.outputBudgetBytes);
+    this.pins.onChange = (bytes) => this.outputBudget.setShared(bytes);
     this.inputBudget = new ByteBudget(this.options.inputBudgetBytes);
     // A quarter of the output budget: what a turn makes is written before the next one.
     this.turn = new TurnOutput(this.options.outputBudgetBytes / 4, () => this.flusher.wake());

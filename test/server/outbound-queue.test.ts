@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ArenaPins } from "../../src/server/arena-pins.ts";
 import { OutboundQueue, type Writable } from "../../src/server/outbound-queue.ts";
 
 /** A socket that takes at most `room` bytes a write, and records what it took. */
@@ -113,29 +114,40 @@ describe("OutboundQueue", () => {
     expect(queue.empty).toBe(true);
   });
 
-  test("a blocked queue refers to the arenas of its frames, and counts each whole", () => {
+  test("blocked queues refer to the arenas of their frames, pinned once however many share one", () => {
     const frames = [frame(10, 1), frame(2000, 3)];
     const { arena: a, at } = arena(...frames);
-    const queue = new OutboundQueue();
-    queue.push(a, at[0], at[2]);
-    const slow = new ThrottledSocket(4);
-    queue.flush(slow);
-    expect(queue.blocked).toBe(true);
-    // 2,006 bytes unsent, in an arena of 64 KiB: the arena is what it keeps alive.
-    expect(queue.bytes).toBe(2006);
-    expect(queue.held).toBe(64 * 1024);
+    const pins = new ArenaPins();
+    const queues = [new OutboundQueue(pins), new OutboundQueue(pins)];
+    const sockets = [new ThrottledSocket(4), new ThrottledSocket(4)];
+    for (let i = 0; i < 2; i++) {
+      queues[i]!.push(a, at[0], at[2]);
+      queues[i]!.flush(sockets[i]!);
+      expect(queues[i]!.blocked).toBe(true);
+      // 2,006 bytes unsent, all in the arena: nothing of its own, no copy.
+      expect(queues[i]!.bytes).toBe(2006);
+      expect(queues[i]!.held).toBe(0);
+      expect(queues[i]!.shared).toBe(2006);
+    }
+    // The arena they keep alive, once.
+    expect(pins.bytes).toBe(64 * 1024);
     // A reply pushed meanwhile is its own.
     const reply = frame(30, 4);
-    queue.push(reply);
-    expect(queue.held).toBe(64 * 1024 + 30);
-    slow.room = 10_000;
-    queue.drained(slow);
-    expect(slow.received).toEqual([...frames[0]!, ...frames[1]!, ...reply]);
-    expect(queue.held).toBe(0);
+    queues[0]!.push(reply);
+    expect(queues[0]!.held).toBe(30);
+    sockets[0]!.room = 10_000;
+    queues[0]!.drained(sockets[0]!);
+    expect(sockets[0]!.received).toEqual([...frames[0]!, ...frames[1]!, ...reply]);
+    expect(queues[0]!.held).toBe(0);
+    // The other still keeps it.
+    expect(pins.bytes).toBe(64 * 1024);
+    queues[1]!.truncateToHead();
+    expect(pins.bytes).toBe(0);
   });
 
   test("a queue that uses little of the arenas it refers to copies its frames out", () => {
-    const queue = new OutboundQueue();
+    const pins = new ArenaPins();
+    const queue = new OutboundQueue(pins);
     const first = frame(100, 1);
     queue.push(first);
     const slow = new ThrottledSocket(0);
@@ -152,15 +164,17 @@ describe("OutboundQueue", () => {
       sent.push(...small, ...large);
       arenas.push(a);
     }
-    // Five arenas (320 KiB) for 15 KB: copied out when the fifth came, so it
-    // refers to one arena at most (the fifth's large frame, pushed after).
+    // Five arenas (320 KiB) for 15 KB: copied out when the fifth came; only
+    // the fifth's large frame, pushed after, is in an arena still.
     expect(queue.bytes).toBe(100 + 5 * 3010);
-    expect(queue.held).toBeLessThan(queue.bytes + 64 * 1024 + 8 * 1024);
-    // The copied ones' arenas may be reused; the fifth is still referred to.
+    expect(queue.shared).toBe(3000);
+    expect(pins.bytes).toBe(64 * 1024);
+    // The copied ones' arenas may be reused.
     for (const a of arenas.slice(0, 4)) a.fill(0);
     slow.room = 100_000;
     queue.drained(slow);
     expect(slow.received).toEqual(sent);
+    expect(pins.bytes).toBe(0);
   });
 
   test("held counts a spill buffer's unused room, and its part already written", () => {
