@@ -100,11 +100,12 @@ function memoryHelp(): string {
   const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
   return [
     "",
-    "Memory, with the default limits (docs/server.md, Memory):",
-    "  unsent output                    64 MiB in all (--output-budget), 8 MiB a connection",
+    "Memory, with the default limits: at most about 490 MiB (docs/server.md, Memory):",
+    "  connections                      10000, 1024 an address; ~10 KiB each with 100 subscriptions",
+    `  topics with state                ${DEFAULT_MAX_TOPICS} (--max-topics), up to 2 KiB each`,
+    `  history in memory                ${mib(KEPT.messages.totalBytes)} of messages, ${mib(KEPT.presence.totalBytes)} of presence, ${mib(KEPT.inbox.totalBytes)} of inboxes; as much again in chunks at most`,
+    "  unsent output                    32 MiB in all (--output-budget), 8 MiB a connection; 8 MiB made a turn",
     "  half-sent frames, held requests  32 MiB in all (--input-budget), 16 KiB of frame a connection",
-    `  history in memory                ${mib(KEPT.messages.totalBytes)} of messages, ${mib(KEPT.presence.totalBytes)} of presence, ${mib(KEPT.inbox.totalBytes)} of inboxes`,
-    "  connections                      10000, 1024 an address; ~4 KiB each idle",
     "  token checks                     2 at a time, 19 MiB each (argon2id of scalar hash-token)",
   ].join("\n");
 }
@@ -178,7 +179,7 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       "--output-budget <MiB>",
-      "unsent output of all connections; past it the largest get slow_consumer (default 64)",
+      "unsent output of all connections; past it the largest get slow_consumer (default 32)",
       integer(1),
     )
     .option(

@@ -8,6 +8,9 @@ import type { Logger } from "./log.ts";
 import { Topic } from "./topic.ts";
 import { type EventFields, encodeEventFrame, encodeSentFrame } from "./wire.ts";
 
+/** IDs remembered as having connected (up to ~380 bytes each with a 256-byte ID). */
+const KNOWN_IDS = 20_000;
+
 export interface HubOptions {
   now: () => number;
   log: Logger;
@@ -79,7 +82,7 @@ export class Hub {
     this.log = options.log;
     this.turn = options.turn ?? { made: 0 };
     this.batching = store.commit !== undefined;
-    this.known = new KnownIds(undefined, options.registered);
+    this.known = new KnownIds(KNOWN_IDS, options.registered);
     for (const name of store.channelsWithMessages()) this.channels.messages(name, true);
     store.watchChannels(this.channels.messages);
     this.maxTopics = options.maxTopics ?? Number.POSITIVE_INFINITY;

@@ -46,7 +46,7 @@ export interface ServerOptions {
   /** Channel subscriptions per connection (default 100). */
   maxSubscriptions?: number;
   /**
-   * Topics the server holds state for, in all (default 50000): channels
+   * Topics the server holds state for, in all (default 25000): channels
    * with a subscriber, and topics of which only history keeps something
    * (a channel's messages, an ID's direct messages). The own topics of
    * connected IDs and the wall do not count. Past it, a subscribe to a new
@@ -63,7 +63,8 @@ export interface ServerOptions {
   maxOutboundBytes?: number;
   /**
    * Unsent output of all connections together before the ones holding the
-   * most get `slow_consumer` (default 64 MiB).
+   * most get `slow_consumer` (default 32 MiB); a quarter of it is what one
+   * turn of the event loop may make before requests wait for the flush.
    */
   outputBudgetBytes?: number;
   /**
@@ -125,8 +126,8 @@ const REQUEST_SLACK = 16;
 
 const MiB = 1024 * 1024;
 
-/** Topics with state, in all, by default: about 1.5 KiB each (docs/server.md, Memory). */
-export const DEFAULT_MAX_TOPICS = 50_000;
+/** Topics with state, in all, by default: up to 2 KiB each (docs/server.md, Memory). */
+export const DEFAULT_MAX_TOPICS = 25_000;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -173,7 +174,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     pingTimeoutMs: positive("pingTimeout", options.pingTimeout, 10) * 1000,
     identifyTimeoutMs: positive("identifyTimeout", options.identifyTimeout, 10) * 1000,
     maxOutboundBytes: positive("maxOutboundBytes", options.maxOutboundBytes, 8 * MiB),
-    outputBudgetBytes: positive("outputBudgetBytes", options.outputBudgetBytes, 64 * MiB),
+    outputBudgetBytes: positive("outputBudgetBytes", options.outputBudgetBytes, 32 * MiB),
     inputBudgetBytes: positive("inputBudgetBytes", options.inputBudgetBytes, 32 * MiB),
     maxConnections: Math.floor(positive("maxConnections", options.maxConnections, 10_000)),
     maxConnectionsPerAddress: Math.floor(

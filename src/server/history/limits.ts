@@ -37,8 +37,8 @@ export const DEFAULT_RETENTION: RetentionLimits = {
   messages: {
     topicEvents: 10_000,
     topicBytes: 16 * MiB,
-    totalEvents: 500_000,
-    totalBytes: 128 * MiB,
+    totalEvents: 150_000,
+    totalBytes: 32 * MiB,
   },
   presence: {
     topicEvents: 1_000,
@@ -46,7 +46,7 @@ export const DEFAULT_RETENTION: RetentionLimits = {
     totalEvents: 20_000,
     totalBytes: 4 * MiB,
   },
-  inbox: { topicEvents: 100, topicBytes: 1 * MiB, totalEvents: 10_000, totalBytes: 32 * MiB },
+  inbox: { topicEvents: 100, topicBytes: 1 * MiB, totalEvents: 5_000, totalBytes: 16 * MiB },
 };
 
 /**
