@@ -23,6 +23,8 @@
  *   bun bench/hostile-load.ts                      # all four
  *   bun bench/hostile-load.ts --scenario topics --seconds 5
  *   bun bench/hostile-load.ts --server-cwd /tmp/old   # another checkout's server
+ *   bun bench/hostile-load.ts --scenario topics --channels 50000 --max-topics 60000
+ *                                         # past the server's 25,000 topics with state
  *
  * Prints one JSON line per scenario.
  */
@@ -44,13 +46,16 @@ const { values: args } = parseArgs({
     "legacy-tokens": { type: "boolean", default: false },
     /** Channels of the topics scenario, in hundreds (one holder client each). */
     channels: { type: "string", default: "20000" },
+    /** Passed to the server as --max-topics (servers before the bound have no such flag). */
+    "max-topics": { type: "string" },
   },
 });
 const BIG = "z".repeat(15_000);
 
 /** Starts `scalar server` from the checkout under test and samples its RSS until stopped. */
 function startServer(extra: string[] = []): Promise<SpawnedServer> {
-  return spawnServer(args["server-cwd"], extra);
+  const bound = args["max-topics"] === undefined ? [] : ["--max-topics", args["max-topics"]];
+  return spawnServer(args["server-cwd"], [...bound, ...extra]);
 }
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;

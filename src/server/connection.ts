@@ -20,14 +20,15 @@ import type { Topic } from "./topic.ts";
 /** Socket user data: the connection it belongs to. */
 export type ServerSocket = Socket<Connection | undefined>;
 
+/** How long a fatally closed connection may take to read its last frames… */
+const CLOSE_GRACE_MS = 2000;
 /**
- * How long a fatally closed connection may take to read its last frames:
- * its error comes after all the kernel holds for it, megabytes for a slow
- * reader, which a reset would throw away. What the server keeps of it
+ * …and a slow consumer: its error comes after all the kernel holds for it,
+ * megabytes, which a reset would throw away. What the server keeps of it
  * meanwhile is its socket and at most a frame's rest and the error (which
- * the output budget counts).
+ * the output budget counts); only admitted connections get that far.
  */
-const CLOSE_GRACE_MS = 30_000;
+const SLOW_CLOSE_GRACE_MS = 30_000;
 
 /**
  * Output a connection may have waiting before the server stops reading its
@@ -348,7 +349,8 @@ export class Connection {
     this.closing = true;
     this.account();
     this.input.stop();
-    this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+    const grace = code === "slow_consumer" ? SLOW_CLOSE_GRACE_MS : CLOSE_GRACE_MS;
+    this.closeTimer = setTimeout(() => this.socket.terminate(), grace);
     if (!this.dirty) {
       this.dirty = true;
       this.ctx.markDirty(this);
