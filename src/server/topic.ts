@@ -63,7 +63,7 @@ export class Topic implements TopicRef {
       this.counts!.set(id, count + 1);
       return false;
     }
-    if (shared) (this.counts ??= new Map()).set(id, 1);
+    if (shared) this.countsMade().set(id, 1);
     if (++this.memberCount === 1) this.onMembers?.(this.name, true);
     return true;
   }
@@ -85,6 +85,12 @@ export class Topic implements TopicRef {
    * from now on its subscriptions here are counted by connection.
    */
   countByConnection(id: string): void {
-    if (!this.counts?.has(id)) (this.counts ??= new Map()).set(id, 1);
+    if (!this.counts?.has(id)) this.countsMade().set(id, 1);
+  }
+
+  /** The per-connection counts, made when first needed. */
+  private countsMade(): Map<string, number> {
+    this.counts ??= new Map();
+    return this.counts;
   }
 }
