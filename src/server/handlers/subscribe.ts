@@ -36,7 +36,7 @@ export function handleSubscribe(
     return;
   }
   const held = hub.topics.get(name.full);
-  if (held !== undefined && held.subscribers.has(conn)) {
+  if (held?.subscribers.has(conn)) {
     subscribed(held, conn, ref);
     return;
   }
