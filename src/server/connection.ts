@@ -266,7 +266,9 @@ export class Connection {
     if (this.closing) {
       this.out.clear();
       this.account();
-      this.socket.terminate();
+      // Not from inside a delivery (a budget sheds from within one): the
+      // close publishes leaves, which must come after the event being sent.
+      queueMicrotask(() => this.socket.terminate());
       return;
     }
     this.fatal(
