@@ -161,6 +161,21 @@ export class TestClient {
 }
 
 /** Encodes a raw payload as a frame (no validation): for bad-input tests. */
+/** Reads every frame up to the close (each within `within` ms); returns the last one. */
+export async function lastFrameBeforeClose(
+  c: TestClient,
+  within = 10_000,
+): Promise<Frame | undefined> {
+  let last: Frame | undefined;
+  for (;;) {
+    try {
+      last = await c.next(within);
+    } catch {
+      return last;
+    }
+  }
+}
+
 export function rawFrame(payload: Uint8Array | number[]): Uint8Array {
   const bytes = payload instanceof Uint8Array ? payload : Uint8Array.from(payload);
   const frame = new Uint8Array(bytes.length + 2);

@@ -3,7 +3,7 @@ import { encodeCbor, FrameDecoder } from "../../src/protocol/index.ts";
 import {
   captureLogger,
   datetime,
-  type Frame,
+  lastFrameBeforeClose,
   rawFrame,
   ServerPool,
   type TestClient,
@@ -34,18 +34,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 3000): Prom
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`);
     await Bun.sleep(2);
-  }
-}
-
-/** Reads every frame up to the close; returns the last one. */
-async function lastFrameBeforeClose(c: TestClient): Promise<Frame | undefined> {
-  let last: Frame | undefined;
-  for (;;) {
-    try {
-      last = await c.next(5000);
-    } catch {
-      return last;
-    }
   }
 }
 
@@ -167,7 +155,7 @@ describe("the input budget: requests held back", () => {
     expect((await shed).fields).toMatchObject({ budget: "input", remote: "127.0.0.1" });
     expect(s.inputBytes()).toBe(0);
     reader.socket.resume();
-    expect(await lastFrameBeforeClose(reader)).toMatchObject({ code: "busy", fatal: true });
+    expect(await lastFrameBeforeClose(reader, 5000)).toMatchObject({ code: "busy", fatal: true });
     // The writer, which held nothing, goes on.
     expect(await writer.request({ type: "ping", at: datetime(1), ref: 1 })).toMatchObject({
       type: "pong",

@@ -1,25 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeCbor } from "../../src/protocol/index.ts";
 import { HOLD_OUTPUT_BYTES } from "../../src/server/connection.ts";
-import { captureLogger, type Frame, rawFrame, ServerPool, type TestClient } from "./client.ts";
+import { captureLogger, lastFrameBeforeClose, rawFrame, ServerPool } from "./client.ts";
 
 const pool = new ServerPool();
 afterAll(() => pool.stopAll());
 
 const BIG = "z".repeat(15_000);
 const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
-
-/** Reads every frame up to the close; returns the last one. */
-async function lastFrameBeforeClose(c: TestClient): Promise<Frame | undefined> {
-  let last: Frame | undefined;
-  for (;;) {
-    try {
-      last = await c.next(10_000);
-    } catch {
-      return last;
-    }
-  }
-}
 
 describe("the output budget of all connections together", () => {
   test("past it, the connection holding the most is dropped first, with slow_consumer", async () => {

@@ -1,14 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeCbor } from "../../src/protocol/index.ts";
 import { HOLD_TURN } from "../../src/server/input.ts";
-import {
-  captureLogger,
-  datetime,
-  type Frame,
-  rawFrame,
-  ServerPool,
-  type TestClient,
-} from "./client.ts";
+import { captureLogger, datetime, lastFrameBeforeClose, rawFrame, ServerPool } from "./client.ts";
 
 const pool = new ServerPool();
 afterAll(() => pool.stopAll());
@@ -18,18 +11,6 @@ const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 }
 
 function frames(requests: Record<string, unknown>[]): Uint8Array {
   return Buffer.concat(requests.map((r) => rawFrame(encodeCbor(r))));
-}
-
-/** Reads every frame up to the close; returns the last one. */
-async function lastFrameBeforeClose(c: TestClient): Promise<Frame | undefined> {
-  let last: Frame | undefined;
-  for (;;) {
-    try {
-      last = await c.next(10_000);
-    } catch {
-      return last;
-    }
-  }
 }
 
 describe("the output one turn makes", () => {
