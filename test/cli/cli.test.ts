@@ -6,16 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bot } from "../../src/bot/bot.ts";
-import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
-import { tcpDialer } from "../../src/client/tcp-transport.ts";
-import { record } from "../bot/helpers.ts";
 import {
   readLog,
   runCli,
   type Spawned,
   spawnCli,
   startServerProcess,
+  startUser,
   whenCursors,
   whenFiles,
 } from "./processes.ts";
@@ -34,17 +31,8 @@ afterAll(async () => {
 });
 
 function publisher(id: string, topics: string[]) {
-  const bot = new Bot({
-    id,
-    topics,
-    dialer: tcpDialer(server.host, server.port),
-    cursors: new MemoryCursorStore(),
-    reconnect: { initial: 10, max: 100 },
-  });
-  cleanup.push(() => bot.stop());
-  const rec = record(bot);
-  bot.start();
-  return { bot, rec };
+  const { bot, seen } = startUser(server, id, topics, cleanup, { initial: 10, max: 100 });
+  return { bot, rec: seen };
 }
 
 function writeConfig(dir: string, topics: string[]): string {

@@ -7,12 +7,8 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bot } from "../../src/bot/bot.ts";
-import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
-import { tcpDialer } from "../../src/client/tcp-transport.ts";
-import { record } from "../bot/helpers.ts";
 import { parseExposition } from "../http/prom-text.ts";
-import { type Spawned, spawnCli } from "./processes.ts";
+import { type Spawned, spawnCli, startUser } from "./processes.ts";
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -99,16 +95,13 @@ bots:
     (await get("/readyz")).status === 200 ? true : undefined,
   );
 
-  const alice = new Bot({
-    id: "alice@localhost",
-    topics: ["#ops"],
-    dialer: tcpDialer("127.0.0.1", port),
-    cursors: new MemoryCursorStore(),
-    reconnect: { initial: 20, max: 100 },
-  });
-  cleanup.push(() => alice.stop());
-  const seen = record(alice);
-  alice.start();
+  const { bot: alice, seen } = startUser(
+    { host: "127.0.0.1", port },
+    "alice@localhost",
+    ["#ops"],
+    cleanup,
+    { initial: 20, max: 100 },
+  );
   for (const text of ["one", "two", "three"]) {
     await alice.send("#ops", text);
   }

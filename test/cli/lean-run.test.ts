@@ -9,12 +9,8 @@
 import { afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Bot } from "../../src/bot/bot.ts";
-import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
-import { tcpDialer } from "../../src/client/tcp-transport.ts";
-import { record } from "../bot/helpers.ts";
 import { folderWith } from "../config/helpers.ts";
-import { runCli, type Spawned, spawnCli } from "./processes.ts";
+import { runCli, type Spawned, spawnCli, startUser } from "./processes.ts";
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -154,15 +150,12 @@ bots:
     await bots.waitFor(/ runner: checked, then restarted /);
     await bots.waitFor(/ words@localhost: connected to /);
 
-    const alice = new Bot({
-      id: "alice@localhost",
-      topics: ["#general"],
-      dialer: tcpDialer("127.0.0.1", port),
-      cursors: new MemoryCursorStore(),
-    });
-    cleanup.push(() => alice.stop());
-    const seen = record(alice);
-    alice.start();
+    const { bot: alice, seen } = startUser(
+      { host: "127.0.0.1", port },
+      "alice@localhost",
+      ["#general"],
+      cleanup,
+    );
     const answer = async (body: string) => {
       const before = seen.seen.length;
       await alice.send("#general", body);

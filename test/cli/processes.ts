@@ -6,6 +6,11 @@ import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { Bot } from "../../src/bot/bot.ts";
+import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
+import type { ReconnectOptions } from "../../src/client/index.ts";
+import { tcpDialer } from "../../src/client/tcp-transport.ts";
+import { record } from "../bot/helpers.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const CLI = join(ROOT, "src/cli.ts");
@@ -201,4 +206,29 @@ export function whenCursors(
     }
   };
   return whenFiles(state, saved);
+}
+
+/**
+ * A user (or publisher) on its own connection to a server under test: a
+ * started `Bot` with cursors in memory, everything it sees recorded;
+ * `cleanup` gets its stop.
+ */
+export function startUser(
+  at: { host: string; port: number },
+  id: string,
+  topics: string[],
+  cleanup: (() => unknown)[],
+  reconnect?: Partial<ReconnectOptions>,
+) {
+  const bot = new Bot({
+    id,
+    topics,
+    dialer: tcpDialer(at.host, at.port),
+    cursors: new MemoryCursorStore(),
+    ...(reconnect === undefined ? {} : { reconnect }),
+  });
+  cleanup.push(() => bot.stop());
+  const seen = record(bot);
+  bot.start();
+  return { bot, seen };
 }

@@ -10,12 +10,8 @@
 import { afterEach, expect, test } from "bun:test";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Bot } from "../../src/bot/bot.ts";
-import { MemoryCursorStore } from "../../src/client/cursor-store.ts";
-import { tcpDialer } from "../../src/client/tcp-transport.ts";
-import { record } from "../bot/helpers.ts";
 import { folderWith } from "../config/helpers.ts";
-import { type Spawned, spawnCli } from "./processes.ts";
+import { type Spawned, spawnCli, startUser } from "./processes.ts";
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -73,16 +69,13 @@ test("scalar run --watch: plugin and configuration edits reloaded in place", asy
   await run.waitFor(/ runner: watching 2 files for changes$/);
   await run.waitFor(/ counter: joined #general@localhost$/);
 
-  const alice = new Bot({
-    id: "alice@localhost",
-    topics: ["#general"],
-    dialer: tcpDialer("127.0.0.1", port),
-    cursors: new MemoryCursorStore(),
-    reconnect: { initial: 20, max: 100 },
-  });
-  cleanup.push(() => alice.stop());
-  const seen = record(alice);
-  alice.start();
+  const { bot: alice, seen } = startUser(
+    { host: "127.0.0.1", port },
+    "alice@localhost",
+    ["#general"],
+    cleanup,
+    { initial: 20, max: 100 },
+  );
   await seen.until(() => seen.seen.some((s) => s.type === "event" && s.kind === "join"));
 
   // Messages flow; halfway the plugin is edited; they go on until well after its reload.
