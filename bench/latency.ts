@@ -7,7 +7,6 @@
  *
  *   bun bench/latency.ts                          # 3 rounds, 2,000 commands quiet and under chatter
  *   bun bench/latency.ts --rounds 5 --count 5000 --chatter 0
- *   bun bench/latency.ts --rows scalarbot --config my.yaml   # a bot of your own ("!echo" must answer)
  *
  * As in the shared bot yardstick (../shared/anchors/bots): server and bot
  * share CPU 0, this process (the user, the chatter) runs on CPU 1, when
@@ -35,7 +34,6 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "100" },
     chatter: { type: "string", default: "200" },
     rows: { type: "string", default: ROWS.join(",") },
-    config: { type: "string" },
     "idle-seconds": { type: "string", default: "5" },
   },
 });
@@ -197,13 +195,6 @@ function chatter(carol: User, rate: number): () => void {
 }
 
 function botConfig(dir: string, port: number): { file: string; id: string } {
-  if (values.config !== undefined) {
-    const text = readFileSync(values.config, "utf8").replace(/port:\s*\d+/, `port: ${port}`);
-    const id = text.match(/id:\s*"?([^\s"]+)/)?.[1] ?? "echobot@localhost";
-    const file = join(dir, "bot.yaml");
-    writeFileSync(file, text);
-    return { file, id: id.includes("@") ? id : `${id}@localhost` };
-  }
   const file = join(dir, "bot.yaml");
   writeFileSync(
     file,
