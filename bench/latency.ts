@@ -7,11 +7,20 @@
  *
  *   bun bench/latency.ts                          # 3 rounds, 2,000 commands quiet and under chatter
  *   bun bench/latency.ts --rounds 5 --count 5000 --chatter 0
+ *   bun bench/latency.ts --jit-report             # also: what the optimizing JIT compiled meanwhile
  *
  * As in the shared bot yardstick (../shared/anchors/bots): server and bot
  * share CPU 0, this process (the user, the chatter) runs on CPU 1, when
  * `taskset` exists. Idle RSS is VmRSS, the median of 5 samples in the 5th
  * second after the bot joined.
+ *
+ * Fresh processes are measured, so the tail is mostly warm-up: "warm p99"
+ * is the p99 of the second half of each phase alone. With `--jit-report`
+ * the server and the bot run with JavaScriptCore's
+ * `reportDFGCompileTimes`, and each row says how many functions its
+ * processes compiled with the optimizing JIT (DFG) during the quiet phase
+ * and how long that took: on one shared core that time is taken from
+ * round trips, and it is much steadier from run to run than a p99.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +44,7 @@ const { values } = parseArgs({
     chatter: { type: "string", default: "200" },
     rows: { type: "string", default: ROWS.join(",") },
     "idle-seconds": { type: "string", default: "5" },
+    "jit-report": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -43,6 +53,9 @@ const warmup = Number(values.warmup);
 const chatterRate = Number(values.chatter);
 const idleSeconds = Number(values["idle-seconds"]);
 const rows = values.rows.split(",") as Row[];
+const jitReport = values["jit-report"];
+// Inherited by the server and the bot (and by their same-PID restarts).
+if (jitReport) process.env.BUN_JSC_reportDFGCompileTimes = "1";
 for (const row of rows) {
   if (!ROWS.includes(row))
     throw new Error(`--rows: expected some of ${ROWS.join(",")}, got ${row}`);
@@ -55,14 +68,23 @@ const pinned = (argv: string[]) => (hasTaskset ? ["taskset", "-c", "0", ...argv]
 interface Phase {
   p50: number;
   p99: number;
+  /** The p99 of the phase's second half: the tail once the processes are warm. */
+  warmP99: number;
   max: number;
   unanswered: number;
+}
+/** Functions compiled by the optimizing JIT (DFG) in a stretch of a process's output. */
+interface JitWork {
+  compiles: number;
+  ms: number;
 }
 interface RunResult {
   quiet: Phase;
   chatter?: Phase;
   startupMs: number;
   rssMb?: number;
+  /** During the quiet phase, with --jit-report. */
+  jit?: { server: JitWork; bot: JitWork };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -174,12 +196,25 @@ async function roundTrips(alice: User, botId: string, tag: string, n: number): P
 
 function phase(times: number[], n: number): Phase {
   const sorted = [...times].sort((a, b) => a - b);
+  const warm = times.slice(Math.floor(times.length / 2)).sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    warmP99: percentile(warm, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
     unanswered: n - times.length,
   };
+}
+
+/** JSC's `reportDFGCompileTimes` lines: "Optimized f#… using DFG … in 0.49 ms." */
+function jitWork(output: string): JitWork {
+  let compiles = 0;
+  let ms = 0;
+  for (const m of output.matchAll(/^Optimized .* using DFG .* in ([0-9.]+) ms/gm)) {
+    compiles++;
+    ms += Number(m[1]);
+  }
+  return { compiles, ms };
 }
 
 /** A member publishing 100-byte non-commands at `rate` a second from a 2 ms timer. */
@@ -263,7 +298,14 @@ async function runOnce(row: Row): Promise<RunResult> {
         rss = median(samples);
       }
       await roundTrips(alice, bot.id, "w", warmup);
+      const before = { server: server.output().length, bot: proc.output().length };
       const quiet = phase(await roundTrips(alice, bot.id, "rq", count), count);
+      const jit = jitReport
+        ? {
+            server: jitWork(server.output().slice(before.server)),
+            bot: jitWork(proc.output().slice(before.bot)),
+          }
+        : undefined;
       let loud: Phase | undefined;
       if (chatterRate > 0) {
         const carol = await user(port, "carol@localhost");
@@ -279,6 +321,7 @@ async function runOnce(row: Row): Promise<RunResult> {
         ...(loud ? { chatter: loud } : {}),
         startupMs,
         ...(rss ? { rssMb: rss } : {}),
+        ...(jit ? { jit } : {}),
       };
     } finally {
       await proc.stop();
@@ -302,8 +345,11 @@ for (let round = 1; round <= rounds; round++) {
       ? ` | chatter p50 ${ms(r.chatter.p50)} p99 ${ms(r.chatter.p99)} max ${ms(r.chatter.max)}`
       : "";
     console.log(
-      `round ${round} ${row.padEnd(9)} quiet p50 ${ms(r.quiet.p50)} p99 ${ms(r.quiet.p99)} max ${ms(r.quiet.max)} ms${loud}` +
+      `round ${round} ${row.padEnd(9)} quiet p50 ${ms(r.quiet.p50)} p99 ${ms(r.quiet.p99)} (warm ${ms(r.quiet.warmP99)}) max ${ms(r.quiet.max)} ms${loud}` +
         ` | start-up ${r.startupMs.toFixed(0)} ms${r.rssMb ? ` | idle RSS ${r.rssMb.toFixed(1)} MB` : ""}` +
+        (r.jit
+          ? ` | DFG: server ${r.jit.server.compiles} (${r.jit.server.ms.toFixed(1)} ms), bot ${r.jit.bot.compiles} (${r.jit.bot.ms.toFixed(1)} ms)`
+          : "") +
         (r.quiet.unanswered + (r.chatter?.unanswered ?? 0) > 0
           ? ` | unanswered ${r.quiet.unanswered + (r.chatter?.unanswered ?? 0)}`
           : ""),
@@ -313,18 +359,22 @@ for (let round = 1; round <= rounds; round++) {
 
 console.log(`\nmedians of ${rounds} (ms; RSS MB)`);
 console.log(
-  "| | p50 | p99 | max | chatter p50 | chatter p99 | chatter max | start-up | idle RSS |",
+  `| | p50 | p99 | warm p99 | max | chatter p50 | chatter p99 | chatter max | start-up | idle RSS |${jitReport ? " DFG compiles server / bot | DFG ms server / bot |" : ""}`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log(`|---|---|---|---|---|---|---|---|---|---|${jitReport ? "---|---|" : ""}`);
 for (const [row, rs] of results) {
   const m = (f: (r: RunResult) => number | undefined) => {
     const xs = rs.map(f).filter((x): x is number => x !== undefined);
     return xs.length === 0 ? undefined : median(xs);
   };
   console.log(
-    `| ${row} | ${ms(m((r) => r.quiet.p50))} | ${ms(m((r) => r.quiet.p99))} | ${ms(m((r) => r.quiet.max))} | ` +
+    `| ${row} | ${ms(m((r) => r.quiet.p50))} | ${ms(m((r) => r.quiet.p99))} | ${ms(m((r) => r.quiet.warmP99))} | ${ms(m((r) => r.quiet.max))} | ` +
       `${ms(m((r) => r.chatter?.p50))} | ${ms(m((r) => r.chatter?.p99))} | ${ms(m((r) => r.chatter?.max))} | ` +
-      `${m((r) => r.startupMs)?.toFixed(0)} | ${m((r) => r.rssMb)?.toFixed(1) ?? "–"} |`,
+      `${m((r) => r.startupMs)?.toFixed(0)} | ${m((r) => r.rssMb)?.toFixed(1) ?? "–"} |` +
+      (jitReport
+        ? ` ${m((r) => r.jit?.server.compiles)} / ${m((r) => r.jit?.bot.compiles)} | ` +
+          `${m((r) => r.jit?.server.ms)?.toFixed(1)} / ${m((r) => r.jit?.bot.ms)?.toFixed(1)} |`
+        : ""),
   );
 }
 process.exit(0);
