@@ -8,6 +8,18 @@ afterAll(() => pool.stopAll());
 
 const names = (list: Frame) => (list.topics as Frame[]).map((t) => t.topic);
 
+/** A custom history store: everything of `inner` but watchChannels. */
+function withoutWatchChannels(inner: MemoryHistoryStore): HistoryStore {
+  return {
+    keeps: () => inner.keeps(),
+    append: (...args) => inner.append(...args),
+    select: (...args) => inner.select(...args),
+    latest: (t) => inner.latest(t),
+    channelsWithMessages: () => inner.channelsWithMessages(),
+    close: () => inner.close(),
+  };
+}
+
 describe("SortedNames", () => {
   test("stays sorted through adds and deletes, and pages from any offset", () => {
     // A small seeded generator: the same sequence every run.
@@ -61,16 +73,7 @@ describe("topics from the channel directory", () => {
   });
 
   test("a store that does not report its channels: those published to are listed", async () => {
-    const inner = new MemoryHistoryStore();
-    // Everything but watchChannels.
-    const store: HistoryStore = {
-      keeps: () => inner.keeps(),
-      append: (...args) => inner.append(...args),
-      select: (...args) => inner.select(...args),
-      latest: (t) => inner.latest(t),
-      channelsWithMessages: () => inner.channelsWithMessages(),
-      close: () => inner.close(),
-    };
+    const store = withoutWatchChannels(new MemoryHistoryStore());
     const s = await pool.start({ admins: ["root"], history: store });
     const root = await pool.client(s, "root");
     await root.request({ type: "message", to: "#custom", body: "x" });
@@ -78,15 +81,7 @@ describe("topics from the channel directory", () => {
   });
 
   test("a store that does not report its channels: one whose last message goes leaves the list", async () => {
-    const inner = new MemoryHistoryStore({ messages: { totalEvents: 2 } });
-    const store: HistoryStore = {
-      keeps: () => inner.keeps(),
-      append: (...args) => inner.append(...args),
-      select: (...args) => inner.select(...args),
-      latest: (t) => inner.latest(t),
-      channelsWithMessages: () => inner.channelsWithMessages(),
-      close: () => inner.close(),
-    };
+    const store = withoutWatchChannels(new MemoryHistoryStore({ messages: { totalEvents: 2 } }));
     const s = await pool.start({
       admins: ["root"],
       history: store,
