@@ -18,7 +18,11 @@ const plan = await readPlan(path);
 if (plan.problems.length > 0) usageError(plan.problems.map(formatProblem).join("\n"));
 const runner = await runBots(plan.loaded, plan.prepared, plan.flags);
 if (plan.flags.verbose) {
-  runner.log(`checked, then restarted (same PID, ${process.pid}): ${loadedModules()}`, "debug");
+  const from = import.meta.path.endsWith(".js") ? "precompiled, " : "";
+  runner.log(
+    `checked, then restarted (${from}same PID, ${process.pid}): ${loadedModules()}`,
+    "debug",
+  );
 }
 
 /** How many modules this process loaded, and from which packages: what its memory goes to. */
@@ -27,7 +31,7 @@ function loadedModules(): string {
   const packages = new Set<string>();
   for (const file of files) {
     const at = file.lastIndexOf("/node_modules/");
-    if (at < 0) continue;
+    if (at < 0 || file.includes("/node_modules/.cache/")) continue;
     const [scope, name] = file.slice(at + "/node_modules/".length).split("/");
     packages.add(scope!.startsWith("@") ? `${scope}/${name}` : scope!);
   }

@@ -5,6 +5,8 @@
  * PID after the exec, without any package loaded; a plugin failing to set
  * up or to load there is located as before and exits 2; `!reload` loads
  * the configuration modules when it comes; `--watch` stays in process.
+ * With built-in plugins only the process runs precompiled JavaScript
+ * (src/cli/precompiled.ts), else the TypeScript sources.
  */
 import { afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,6 +34,7 @@ function commandLine(pid: number): string[] {
 }
 
 const linux = process.platform === "linux";
+const PRECOMPILED = /\/node_modules\/\.cache\/scalarbot\/[0-9a-f]{20}\/lean-run\.js$/;
 
 const echoConfig = `server: { embedded: { port: 0 } }
 bots:
@@ -47,12 +50,15 @@ test.skipIf(!linux)(
   async () => {
     const dir = folderWith({ "bots.yaml": echoConfig });
     const bots = run(["bots.yaml", "--verbose"], dir);
-    const line = await bots.waitFor(/ runner: checked, then restarted \(same PID, \d+\): /);
-    expect(line).toContain(`(same PID, ${bots.proc.pid})`);
+    const line = await bots.waitFor(
+      / runner: checked, then restarted \(precompiled, same PID, \d+\): /,
+    );
+    expect(line).toContain(`same PID, ${bots.proc.pid})`);
     // zod, yaml and commander were loaded for the check; none is now.
     expect(line).toMatch(/\d+ modules loaded, from packages: none$/);
     const argv = commandLine(bots.proc.pid);
-    expect(argv[1]).toEndWith("src/cli/lean-run.ts");
+    // Built-in plugins only: the runtime precompiled (src/cli/precompiled.ts).
+    expect(argv[1]).toMatch(PRECOMPILED);
     expect(argv[3]).toBe("bots.yaml");
     // The plan held the configuration (tokens, secrets): read and removed.
     expect(existsSync(argv[2]!)).toBe(false);
@@ -60,6 +66,32 @@ test.skipIf(!linux)(
     bots.proc.kill("SIGTERM");
     expect(await bots.proc.exited).toBe(0);
     expect(bots.lines.at(-1)).toMatch(/ runner: stopped$/);
+  },
+);
+
+test.skipIf(!linux)(
+  "with a reload plugin, or SCALAR_PRECOMPILED=0, the bots run from their TypeScript sources",
+  async () => {
+    const withReload = echoConfig.replace(
+      "      - use: echo\n",
+      "      - use: echo\n      - use: reload\n",
+    );
+    for (const [config, env] of [
+      [withReload, {}],
+      [echoConfig, { SCALAR_PRECOMPILED: "0" }],
+    ] as const) {
+      const dir = folderWith({ "bots.yaml": config });
+      const bots = spawnCli(["run", "bots.yaml", "--verbose"], env, { cwd: dir });
+      cleanup.push(async () => {
+        bots.proc.kill();
+        await bots.proc.exited;
+      });
+      const line = await bots.waitFor(/ runner: checked, then restarted \(same PID, \d+\): /);
+      expect(line).not.toContain("precompiled");
+      expect(commandLine(bots.proc.pid)[1]).toEndWith("src/cli/lean-run.ts");
+      bots.proc.kill("SIGTERM");
+      expect(await bots.proc.exited).toBe(0);
+    }
   },
 );
 
@@ -76,7 +108,7 @@ bots:
   });
   const bots = run(["bots.yaml"], dir);
   await bots.waitFor(/ runner: 2 bots started from /);
-  if (linux) expect(commandLine(bots.proc.pid)[1]).toEndWith("src/cli/lean-run.ts");
+  if (linux) expect(commandLine(bots.proc.pid)[1]).toMatch(PRECOMPILED);
   bots.proc.kill("SIGTERM");
   expect(await bots.proc.exited).toBe(0);
   expect((await bots.stderr()).split("\n")[0]).toBe(
