@@ -28,6 +28,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeMessageFrame, type ServerFrame } from "../src/protocol/index.ts";
+import { SINGLE_CORE_ENGINE } from "../src/server/engine.ts";
 import { connectFrames, type FrameLink } from "./lib/raw-client.ts";
 
 const ROWS = ["floor", "scalarbot"] as const;
@@ -97,8 +98,8 @@ const median = (xs: number[]) =>
   );
 
 /** A child process whose stdout lines can be awaited. */
-function start(argv: string[], cwd: string) {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"] });
+function start(argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const waiters: { match: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const feed = (chunk: Buffer) => {
@@ -267,15 +268,18 @@ async function runOnce(row: Row): Promise<RunResult> {
   try {
     const port = Number((await server.wait(/listening on [^:\s]+:(\d+)/))[1]);
     const alice = await user(port, "alice@localhost");
+    // The floor gets the engine settings `scalar run` gives its bots on one
+    // core: the two rows then differ by the framework alone.
     const bot =
       row === "floor"
         ? {
             argv: [bun, "bench/lib/floor-bot.ts", "127.0.0.1", String(port), TOPIC],
             id: "floorbot@localhost",
+            env: hasTaskset ? { ...process.env, ...SINGLE_CORE_ENGINE } : process.env,
           }
         : (() => {
             const { file, id } = botConfig(dir, port);
-            return { argv: [bun, "src/cli.ts", "run", file], id };
+            return { argv: [bun, "src/cli.ts", "run", file], id, env: process.env };
           })();
     const joined = new Promise<void>((resolve) =>
       alice.listen((e) => {
@@ -283,7 +287,7 @@ async function runOnce(row: Row): Promise<RunResult> {
       }),
     );
     const spawnedAt = performance.now();
-    const proc = start(pinned(bot.argv), root);
+    const proc = start(pinned(bot.argv), root, bot.env);
     await Promise.race([joined, proc.exited.then(() => Promise.reject(new Error(proc.output())))]);
     const startupMs = performance.now() - spawnedAt;
     try {

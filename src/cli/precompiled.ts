@@ -12,7 +12,7 @@
  * configuration runs lean-run.ts as it is.
  *
  * The folder is `<package>/node_modules/.cache/scalarbot/<key>`: the key
- * hashes Bun's version and every source file's path, size and mtime;
+ * hashes Bun's version and every file's path, size and mtime in `src/`;
  * packages stay imports, found in the package's node_modules. Stack traces
  * name the TypeScript sources (linked source maps), and `import.meta.dir`
  * keeps each module's own folder, so messages read as they do without it.
@@ -50,12 +50,10 @@ export type Precompiled =
 export function sourceKey(src: string): string {
   const hasher = new Bun.CryptoHasher("sha256");
   hasher.update(`${Bun.version}\0${Bun.revision}\n`);
-  const files = readdirSync(src, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".ts"))
-    .sort();
+  const files = readdirSync(src, { recursive: true, encoding: "utf8" }).sort();
   for (const file of files) {
     const stat = statSync(join(src, file));
-    hasher.update(`${file}\0${stat.size}\0${stat.mtimeMs}\n`);
+    if (stat.isFile()) hasher.update(`${file}\0${stat.size}\0${stat.mtimeMs}\n`);
   }
   return hasher.digest("hex").slice(0, 20);
 }
