@@ -95,6 +95,34 @@ test.skipIf(!linux)(
   },
 );
 
+test.skipIf(!linux)(
+  "a built-in plugin that fails precompiled is located in its TypeScript source, as without",
+  async () => {
+    const dir = folderWith({
+      "bots.yaml": `server: { embedded: { port: 0 } }
+bots:
+  - id: lg@localhost
+    state: ./state
+    plugins:
+      - use: logger
+        with: { dir: ./taken/logs }
+`,
+      taken: "a file where the logger wants a folder\n",
+    });
+    const precompiled = await runCli(["run", "bots.yaml"], { cwd: dir });
+    const sources = await runCli(["run", "bots.yaml"], {
+      cwd: dir,
+      env: { SCALAR_PRECOMPILED: "0" },
+    });
+    expect(precompiled.code).toBe(2);
+    expect(precompiled.stderr).toMatch(
+      /^bots\.yaml:6: bots\[0\]\.plugins\[0\]: setup failed at .*src\/plugins\/logger\/[a-z-]+\.ts:\d+: /,
+    );
+    expect(sources.code).toBe(2);
+    expect(sources.stderr).toBe(precompiled.stderr);
+  },
+);
+
 test("a warning of the check is printed before the bots' process takes over", async () => {
   const dir = folderWith({
     // Valid, with a warning: two IDs that are one bot on a server of domain localhost.
