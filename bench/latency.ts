@@ -8,6 +8,7 @@
  *   bun bench/latency.ts                          # 3 rounds, 2,000 commands quiet and under chatter
  *   bun bench/latency.ts --rounds 5 --count 5000 --chatter 0
  *   bun bench/latency.ts --jit-report             # also: what the optimizing JIT compiled meanwhile
+ *   bun bench/latency.ts --gc-report              # also: the garbage collector's pauses meanwhile
  *
  * As in the shared bot yardstick (../shared/anchors/bots): server and bot
  * share CPU 0, this process (the user, the chatter) runs on CPU 1, when
@@ -20,7 +21,10 @@
  * `reportDFGCompileTimes`, and each row says how many functions its
  * processes compiled with the optimizing JIT (DFG) during the quiet phase
  * and how long that took: on one shared core that time is taken from
- * round trips, and it is much steadier from run to run than a p99.
+ * round trips, and it is much steadier from run to run than a p99. With
+ * `--gc-report` they run with `logGC`, and each row says how many times
+ * each process stopped to collect during the quiet phase, and for how long
+ * in all (on one core every collection is a pause of the event loop).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: ROWS.join(",") },
     "idle-seconds": { type: "string", default: "5" },
     "jit-report": { type: "boolean", default: false },
+    "gc-report": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -55,8 +60,10 @@ const chatterRate = Number(values.chatter);
 const idleSeconds = Number(values["idle-seconds"]);
 const rows = values.rows.split(",") as Row[];
 const jitReport = values["jit-report"];
+const gcReport = values["gc-report"];
 // Inherited by the server and the bot (and by their same-PID restarts).
 if (jitReport) process.env.BUN_JSC_reportDFGCompileTimes = "1";
+if (gcReport) process.env.BUN_JSC_logGC = "1";
 for (const row of rows) {
   if (!ROWS.includes(row))
     throw new Error(`--rows: expected some of ${ROWS.join(",")}, got ${row}`);
@@ -75,6 +82,10 @@ interface Phase {
   unanswered: number;
 }
 /** Functions compiled by the optimizing JIT (DFG) in a stretch of a process's output. */
+interface GcPauses {
+  pauses: number;
+  ms: number;
+}
 interface JitWork {
   compiles: number;
   ms: number;
@@ -86,6 +97,8 @@ interface RunResult {
   rssMb?: number;
   /** During the quiet phase, with --jit-report. */
   jit?: { server: JitWork; bot: JitWork };
+  /** During the quiet phase, with --gc-report. */
+  gc?: { server: GcPauses; bot: GcPauses };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -218,6 +231,17 @@ function jitWork(output: string): JitWork {
   return { compiles, ms };
 }
 
+/** JSC's `logGC` lines: "[GC<…>: START … => EdenCollection, … p=0.78ms (max …), cycle … END]". */
+function gcPauses(output: string): GcPauses {
+  let pauses = 0;
+  let ms = 0;
+  for (const m of output.matchAll(/^\[GC<[^>]*>: START .* p=([0-9.]+)ms/gm)) {
+    pauses++;
+    ms += Number(m[1]);
+  }
+  return { pauses, ms };
+}
+
 /** A member publishing 100-byte non-commands at `rate` a second from a 2 ms timer. */
 function chatter(carol: User, rate: number): () => void {
   const began = performance.now();
@@ -310,6 +334,12 @@ async function runOnce(row: Row): Promise<RunResult> {
             bot: jitWork(proc.output().slice(before.bot)),
           }
         : undefined;
+      const gc = gcReport
+        ? {
+            server: gcPauses(server.output().slice(before.server)),
+            bot: gcPauses(proc.output().slice(before.bot)),
+          }
+        : undefined;
       let loud: Phase | undefined;
       if (chatterRate > 0) {
         const carol = await user(port, "carol@localhost");
@@ -326,6 +356,7 @@ async function runOnce(row: Row): Promise<RunResult> {
         startupMs,
         ...(rss ? { rssMb: rss } : {}),
         ...(jit ? { jit } : {}),
+        ...(gc ? { gc } : {}),
       };
     } finally {
       await proc.stop();
@@ -354,6 +385,9 @@ for (let round = 1; round <= rounds; round++) {
         (r.jit
           ? ` | DFG: server ${r.jit.server.compiles} (${r.jit.server.ms.toFixed(1)} ms), bot ${r.jit.bot.compiles} (${r.jit.bot.ms.toFixed(1)} ms)`
           : "") +
+        (r.gc
+          ? ` | GC pauses: server ${r.gc.server.pauses} (${r.gc.server.ms.toFixed(1)} ms), bot ${r.gc.bot.pauses} (${r.gc.bot.ms.toFixed(1)} ms)`
+          : "") +
         (r.quiet.unanswered + (r.chatter?.unanswered ?? 0) > 0
           ? ` | unanswered ${r.quiet.unanswered + (r.chatter?.unanswered ?? 0)}`
           : ""),
@@ -363,9 +397,11 @@ for (let round = 1; round <= rounds; round++) {
 
 console.log(`\nmedians of ${rounds} (ms; RSS MB)`);
 console.log(
-  `| | p50 | p99 | warm p99 | max | chatter p50 | chatter p99 | chatter max | start-up | idle RSS |${jitReport ? " DFG compiles server / bot | DFG ms server / bot |" : ""}`,
+  `| | p50 | p99 | warm p99 | max | chatter p50 | chatter p99 | chatter max | start-up | idle RSS |${jitReport ? " DFG compiles server / bot | DFG ms server / bot |" : ""}${gcReport ? " GC pauses server / bot | GC ms server / bot |" : ""}`,
 );
-console.log(`|---|---|---|---|---|---|---|---|---|---|${jitReport ? "---|---|" : ""}`);
+console.log(
+  `|---|---|---|---|---|---|---|---|---|---|${jitReport ? "---|---|" : ""}${gcReport ? "---|---|" : ""}`,
+);
 for (const [row, rs] of results) {
   const m = (f: (r: RunResult) => number | undefined) => {
     const xs = rs.map(f).filter((x): x is number => x !== undefined);
@@ -378,6 +414,10 @@ for (const [row, rs] of results) {
       (jitReport
         ? ` ${m((r) => r.jit?.server.compiles)} / ${m((r) => r.jit?.bot.compiles)} | ` +
           `${m((r) => r.jit?.server.ms)?.toFixed(1)} / ${m((r) => r.jit?.bot.ms)?.toFixed(1)} |`
+        : "") +
+      (gcReport
+        ? ` ${m((r) => r.gc?.server.pauses)} / ${m((r) => r.gc?.bot.pauses)} | ` +
+          `${m((r) => r.gc?.server.ms)?.toFixed(1)} / ${m((r) => r.gc?.bot.ms)?.toFixed(1)} |`
         : ""),
   );
 }
