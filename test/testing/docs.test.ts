@@ -4,7 +4,7 @@
  * test checks that the page and this file still agree.
  */
 import { expect, test } from "bun:test";
-import { definePlugin } from "scalarbot/plugins";
+import { definePlugin } from "scalarbot";
 import { createHarness, runCommandExamples } from "scalarbot/testing";
 
 const greeter = definePlugin({
