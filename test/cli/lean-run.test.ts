@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-function run(args: string[], cwd: string): Spawned {
-  const spawned = spawnCli(["run", ...args], {}, { cwd });
+function run(args: string[], cwd: string, env: Record<string, string> = {}): Spawned {
+  const spawned = spawnCli(["run", ...args], env, { cwd });
   cleanup.push(async () => {
     spawned.proc.kill();
     await spawned.proc.exited;
@@ -81,11 +81,7 @@ test.skipIf(!linux)(
       [echoConfig, { SCALAR_PRECOMPILED: "0" }],
     ] as const) {
       const dir = folderWith({ "bots.yaml": config });
-      const bots = spawnCli(["run", "bots.yaml", "--verbose"], env, { cwd: dir });
-      cleanup.push(async () => {
-        bots.proc.kill();
-        await bots.proc.exited;
-      });
+      const bots = run(["bots.yaml", "--verbose"], dir, env);
       const line = await bots.waitFor(/ runner: checked, then restarted \(same PID, \d+\): /);
       expect(line).not.toContain("precompiled");
       expect(commandLine(bots.proc.pid)[1]).toEndWith("src/cli/lean-run.ts");
