@@ -13,9 +13,7 @@
  * `loadConfig` or `startServer` is first called.
  */
 import type * as ConfigLoad from "./config/load.ts";
-import type { LoadedConfig } from "./config/load.ts";
 import type * as Server from "./server/index.ts";
-import type { RunningServer, ServerOptions } from "./server/index.ts";
 
 export * from "./bot/index.ts";
 export { Runner, type RunnerOptions } from "./cli/runner.ts";
@@ -31,7 +29,7 @@ export type { RunningServer, ServerOptions } from "./server/index.ts";
 export function loadConfig(
   path: string,
   env: Record<string, string | undefined> = process.env,
-): LoadedConfig {
+): ConfigLoad.LoadedConfig {
   // `require`: the call is synchronous, and so must its first load be.
   return (require("./config/load.ts") as typeof ConfigLoad).loadConfig(path, env);
 }
@@ -44,7 +42,9 @@ export function loadConfig(
  * console.log(`listening on ${server.host}:${server.port}`);
  * await server.stop();
  */
-export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  options: Server.ServerOptions = {},
+): Promise<Server.RunningServer> {
   const server: typeof Server = await import("./server/index.ts");
   return server.startServer(options);
 }

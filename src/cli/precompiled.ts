@@ -2,7 +2,7 @@
  * The bots' process as precompiled JavaScript: lean-run.ts and every module
  * it may load, bundled once by Bun's bundler into a cache folder and used
  * while scalarbot's sources stay as they were. An idle bot's process then
- * never runs Bun's TypeScript transpiler: ~2.4 MB less resident memory
+ * never runs Bun's TypeScript transpiler: ~2 MB less resident memory
  * (docs/benchmarks.md, Footprint).
  *
  * Only for a configuration whose plugins are all built in, none of them
@@ -18,7 +18,7 @@
  * keeps each module's own folder, so messages read as they do without it.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { describeCause } from "../client/errors.ts";
 import type { Config } from "../config/schema.ts";
 import { isBuiltin } from "../plugins/builtin-modules.ts";
@@ -63,7 +63,7 @@ export function sourceKey(src: string): string {
  * none; `ok: false` (with the cause) when it cannot be had.
  */
 export async function precompiledEntry(options: PrecompileOptions): Promise<Precompiled> {
-  const name = `${options.entry.slice(options.entry.lastIndexOf("/") + 1).replace(/\.ts$/, "")}.js`;
+  const name = `${basename(options.entry, ".ts")}.js`;
   try {
     const key = sourceKey(options.src);
     const folder = join(options.cacheDir, key);
