@@ -70,7 +70,12 @@ const PER_MS = 4096;
 /** Best-match order ranks at most the newest this many hits (all of them for most queries). */
 export const RANK_WINDOW = 10_000;
 
+/** A page of hits: the index's and the not yet indexed lines', read on one state of the index. */
 export function search(archive: Archive, params: SearchParams): Page {
+  return archive.snapshot(() => searchNow(archive, params));
+}
+
+function searchNow(archive: Archive, params: SearchParams): Page {
   const sort = params.sort ?? "newest";
   if (sort === "rank" && params.query?.type !== "words") {
     throw new ArchiveError("bad_query", "best-match order needs a word search");

@@ -43,6 +43,8 @@ export class Archive {
   private db: Database | undefined;
   /** When opening the index last failed (there was none yet): tried again after a while. */
   private triedAt = Number.NEGATIVE_INFINITY;
+  /** Inside `snapshot`: the index stays the one (or the none) it began with. */
+  private reading = false;
 
   constructor(readonly dir: string) {
     this.files = new ArchiveDir(dir);
@@ -50,11 +52,29 @@ export class Archive {
 
   /** The read-only index, opened on first use; undefined while there is none (looked for again every few seconds). */
   get index(): Database | undefined {
-    if (this.db === undefined && performance.now() - this.triedAt > 5000) {
+    if (this.db === undefined && !this.reading && performance.now() - this.triedAt > 5000) {
       this.db = openForReading(this.dir);
       if (this.db === undefined) this.triedAt = performance.now();
     }
     return this.db;
+  }
+
+  /**
+   * Runs `read` on one state of the index. A reader asks the index what it
+   * holds of each file, reads the rest from the file, and queries the
+   * index's events: a logger committing between those reads would give
+   * lines twice, or not at all. One read transaction holds the index as it
+   * was at the first of them (the logger's WAL lets it write meanwhile).
+   */
+  snapshot<T>(read: () => T): T {
+    if (this.reading) return read();
+    const db = this.index;
+    this.reading = true;
+    try {
+      return db === undefined ? read() : db.transaction(read)();
+    } finally {
+      this.reading = false;
+    }
   }
 
   close(): void {
@@ -134,6 +154,10 @@ export class Archive {
 
   /** Each topic with its event count and last activity. */
   summaries(): TopicSummary[] {
+    return this.snapshot(() => this.summariesNow());
+  }
+
+  private summariesNow(): TopicSummary[] {
     const rows = this.indexed();
     const folders = this.files.topics();
     return [...folders].map(([topic, own]) => {
@@ -160,6 +184,10 @@ export class Archive {
 
   /** A topic's days with their event counts, oldest first. */
   days(topic: string): { day: string; events: number }[] {
+    return this.snapshot(() => this.daysNow(topic));
+  }
+
+  private daysNow(topic: string): { day: string; events: number }[] {
     const rows = this.indexed(topic);
     const counts = new Map<string, number>();
     const uncovered = new Map(

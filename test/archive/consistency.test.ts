@@ -108,6 +108,51 @@ describe("crash consistency", () => {
   }, 20_000);
 });
 
+describe("a reader while the logger indexes", () => {
+  // The logger's checkpoint commits while a reader is between two reads of
+  // the index (just before or just after it asks what the index lacks):
+  // each line must still count once, from the index or from its file.
+  function indexingMidway(archive: Archive, dir: string, when: "before" | "after"): void {
+    const uncovered = archive.uncovered.bind(archive);
+    const commit = () => new JsonlLog(dir).close();
+    archive.uncovered = (...args) => {
+      if (when === "before") commit();
+      const out = uncovered(...args);
+      if (when === "after") commit();
+      return out;
+    };
+  }
+
+  test("a search finds each line once", () => {
+    const dir = tmp("midway");
+    writeArchive(dir, [{ body: "fox one" }]);
+    writeArchive(dir, [{ body: "fox two" }, { body: "fox three" }], { index: false });
+    const archive = new Archive(dir);
+    expect(archive.index).toBeDefined();
+    indexingMidway(archive, dir, "after");
+    const page = search(archive, { query: parseQuery("fox"), limit: 10 });
+    expect(page.hits.map((h) => h.body)).toEqual(["fox three", "fox two", "fox one"]);
+    archive.close();
+  });
+
+  test("a topic's counts take each line once", () => {
+    for (const read of ["summaries", "days"] as const) {
+      const dir = tmp("midway");
+      writeArchive(dir, [{ body: "one" }]);
+      writeArchive(dir, [{ body: "two" }, { body: "three" }], { index: false });
+      const archive = new Archive(dir);
+      expect(archive.index).toBeDefined();
+      indexingMidway(archive, dir, "before");
+      const events =
+        read === "summaries"
+          ? archive.summaries()[0]!.events
+          : archive.days(GENERAL).reduce((n, d) => n + d.events, 0);
+      expect([read, events]).toEqual([read, 3]);
+      archive.close();
+    }
+  });
+});
+
 describe("retention", () => {
   const DAY = 86_400_000;
 
