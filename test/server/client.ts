@@ -67,6 +67,9 @@ export class AsyncQueue<T> {
 
 const RAW = new WeakMap<Frame, Uint8Array>();
 
+/** Rate limits no test about state, budgets or bounds runs into: these tests are not about floods. */
+export const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
+
 /** The payload bytes a frame was decoded from. */
 export function rawOf(frame: Frame): Uint8Array {
   return RAW.get(frame)!;

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMessageFrame, type Outgoing } from "../../src/protocol/index.ts";
 import { MemoryHistoryStore, SqliteHistoryStore } from "../../src/server/index.ts";
-import { type Frame, ServerPool, type TestClient } from "./client.ts";
+import { type Frame, ServerPool, type TestClient, unlimited } from "./client.ts";
 
 const pool = new ServerPool();
 const dir = mkdtempSync(join(tmpdir(), "scalar-retention-"));
@@ -17,9 +17,6 @@ afterAll(async () => {
   await pool.stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** No rate limit in the way: these tests are about state, not floods. */
-const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
 
 /** Sends requests in one write and waits for all their replies. */
 async function batch(client: TestClient, requests: Outgoing[]): Promise<Frame[]> {

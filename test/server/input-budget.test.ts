@@ -7,12 +7,11 @@ import {
   rawFrame,
   ServerPool,
   type TestClient,
+  unlimited,
 } from "./client.ts";
 
 const pool = new ServerPool();
 afterAll(() => pool.stopAll());
-
-const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
 
 /** A `ping` padded to about `bytes` (unknown keys are ignored): a large frame that is valid. */
 function bigPing(ref: number, bytes: number): Uint8Array {

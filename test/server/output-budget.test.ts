@@ -1,13 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeCbor } from "../../src/protocol/index.ts";
 import { HOLD_OUTPUT_BYTES } from "../../src/server/connection.ts";
-import { captureLogger, lastFrameBeforeClose, rawFrame, ServerPool } from "./client.ts";
+import { captureLogger, lastFrameBeforeClose, rawFrame, ServerPool, unlimited } from "./client.ts";
 
 const pool = new ServerPool();
 afterAll(() => pool.stopAll());
 
 const BIG = "z".repeat(15_000);
-const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
 
 describe("the output budget of all connections together", () => {
   test("past it, the connection holding the most is dropped first, with slow_consumer", async () => {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Frame, ServerPool, type TestClient } from "./client.ts";
+import { type Frame, ServerPool, type TestClient, unlimited } from "./client.ts";
 
 const pool = new ServerPool();
 const dir = mkdtempSync(join(tmpdir(), "scalar-topic-cap-"));
@@ -10,8 +10,6 @@ afterAll(async () => {
   await pool.stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
 
 /** The refusal the contract gives for more state than the server takes: fatal `busy`. */
 async function expectBusy(c: TestClient, reply: Frame, re: string): Promise<void> {

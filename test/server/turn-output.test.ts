@@ -1,13 +1,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeCbor } from "../../src/protocol/index.ts";
 import { HOLD_TURN } from "../../src/server/input.ts";
-import { captureLogger, datetime, lastFrameBeforeClose, rawFrame, ServerPool } from "./client.ts";
+import {
+  captureLogger,
+  datetime,
+  lastFrameBeforeClose,
+  rawFrame,
+  ServerPool,
+  unlimited,
+} from "./client.ts";
 
 const pool = new ServerPool();
 afterAll(() => pool.stopAll());
 
 const BIG = "z".repeat(15_000);
-const unlimited = { rate: 1e6, burst: 1e6, requestRate: 1e6, requestBurst: 1e6 };
 
 function frames(requests: Record<string, unknown>[]): Uint8Array {
   return Buffer.concat(requests.map((r) => rawFrame(encodeCbor(r))));
