@@ -123,13 +123,23 @@ describe("a reader while the logger indexes", () => {
     };
   }
 
-  test("a search finds each line once", () => {
+  /** An archive whose index holds the first body; the others are in the file only. */
+  function halfIndexed(indexed: string, behind: string[], when: "before" | "after"): Archive {
     const dir = tmp("midway");
-    writeArchive(dir, [{ body: "fox one" }]);
-    writeArchive(dir, [{ body: "fox two" }, { body: "fox three" }], { index: false });
+    writeArchive(dir, [{ body: indexed }]);
+    writeArchive(
+      dir,
+      behind.map((body) => ({ body })),
+      { index: false },
+    );
     const archive = new Archive(dir);
     expect(archive.index).toBeDefined();
-    indexingMidway(archive, dir, "after");
+    indexingMidway(archive, dir, when);
+    return archive;
+  }
+
+  test("a search finds each line once", () => {
+    const archive = halfIndexed("fox one", ["fox two", "fox three"], "after");
     const page = search(archive, { query: parseQuery("fox"), limit: 10 });
     expect(page.hits.map((h) => h.body)).toEqual(["fox three", "fox two", "fox one"]);
     archive.close();
@@ -137,12 +147,7 @@ describe("a reader while the logger indexes", () => {
 
   test("a topic's counts take each line once", () => {
     for (const read of ["summaries", "days"] as const) {
-      const dir = tmp("midway");
-      writeArchive(dir, [{ body: "one" }]);
-      writeArchive(dir, [{ body: "two" }, { body: "three" }], { index: false });
-      const archive = new Archive(dir);
-      expect(archive.index).toBeDefined();
-      indexingMidway(archive, dir, "before");
+      const archive = halfIndexed("one", ["two", "three"], "before");
       const events =
         read === "summaries"
           ? archive.summaries()[0]!.events
